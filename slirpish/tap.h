@@ -1,0 +1,9 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (c) 2026 The ulvm authors */
+/* tap.h - open (or create) a TAP device, inside another network namespace if asked. */
+#ifndef SLIRPISH_TAP_H
+#define SLIRPISH_TAP_H
+
+int tap_open(const char *ifname, const char *netns, unsigned mtu, const char **errmsg);
+
+#endif /* SLIRPISH_TAP_H */

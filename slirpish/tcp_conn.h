@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (c) 2026 The ulvm authors */
+/* tcp_conn.h - private to tcp.c: one relayed TCP connection. */
+#ifndef SLIRPISH_TCP_CONN_H
+#define SLIRPISH_TCP_CONN_H
+
+#include <stdint.h>
+
+#include <ev.h>
+
+#include "slirpish/flow.h"
+
+/**
+ * enum tcp_state - handshake progress of a connection
+ * @TCPS_CONNECTING:	guest SYN seen, host connect() in progress
+ * @TCPS_SYNACK_SENT:	host connected, SYN-ACK sent to the guest
+ * @TCPS_SYN_SENT:	port map: host client accepted, SYN sent to the guest
+ * @TCPS_ESTABLISHED:	data flows (half-closes are tracked by flags)
+ * @TCPS_COUNT:	number of states
+ */
+enum tcp_state {
+	TCPS_CONNECTING,
+	TCPS_SYNACK_SENT,
+	TCPS_SYN_SENT,
+	TCPS_ESTABLISHED,
+	TCPS_COUNT
+};
+
+/* Half-close and bookkeeping flags (struct tcp_conn.flags). */
+#define TCP_F_GUEST_FIN	0x01	/* guest's FIN accepted; host socket shut for writing */
+#define TCP_F_HOST_EOF	0x02	/* host peer closed its side: FIN due to the guest */
+#define TCP_F_FIN_SENT	0x04	/* our FIN is in sequence space (snd_nxt counts it) */
+#define TCP_F_WS	0x08	/* window scaling agreed */
+#define TCP_F_ACK_DUE	0x10	/* an ACK to the guest is pending (on the ack list) */
+#define TCP_F_BLOCKED	0x20	/* stopped reading the host: guest link buffer full */
+#define TCP_F_WANT_WND	0x40	/* write watcher armed to reopen our window */
+#define TCP_F_SHORT_WRITE 0x80	/* a guest segment was only partly written */
+
+/**
+ * struct tcp_conn - one connection between a guest socket and a host socket
+ * @f:		flow header (key: guest side and remote as the guest sees it)
+ * @state:	enum tcp_state
+ * @flags:	TCP_F_*
+ * @retries:	retransmissions since the last progress
+ * @dup_acks:	duplicate ACKs in a row
+ * @ws_guest:	guest's window scale (shift applied to its window field)
+ * @ws_ours:	our window scale
+ * @mss:	largest payload per segment to the guest
+ * @sock:	host socket
+ * @snd_una:	oldest sequence number the guest has not acknowledged
+ * @snd_nxt:	next sequence number to send to the guest
+ * @snd_wnd:	guest's receive window, bytes
+ * @rcv_nxt:	next sequence number expected from the guest
+ * @rcv_wnd:	window we last advertised, bytes
+ * @rto_ms:	current retransmission timeout
+ * @io_r:	host socket readable
+ * @io_w:	host socket writable (connect completion, window reopening)
+ * @rto:	retransmission / handshake timer
+ * @idle:	idle timer
+ * @ack_next:	next connection on the context's pending-ACK list
+ * @blk_next:	next connection on the context's blocked list (TCP_F_BLOCKED)
+ */
+struct tcp_conn {
+	struct flow_common f;
+	uint8_t state;
+	uint8_t flags;
+	uint8_t retries;
+	uint8_t dup_acks;
+	uint8_t ws_guest;
+	uint8_t ws_ours;
+	uint16_t mss;
+	int sock;
+	uint32_t snd_una;
+	uint32_t snd_nxt;
+	uint32_t snd_wnd;
+	uint32_t rcv_nxt;
+	uint32_t rcv_wnd;
+	uint32_t rto_ms;
+	ev_io io_r;
+	ev_io io_w;
+	ev_timer rto;
+	ev_timer idle;
+	struct tcp_conn *ack_next;
+	struct tcp_conn *blk_next;
+};
+
+#endif /* SLIRPISH_TCP_CONN_H */
