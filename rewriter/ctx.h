@@ -110,7 +110,9 @@ struct rw_alt {
  * @jump_va:	where the jump-label table was found (0: not found)
  * @nfuncs_ksym: function starts from __ksymtab
  * @nfuncs_pad:	function starts from int3 padding
- * @nfuncs_call: function starts from direct call targets
+ * @nfuncs_fentry: function starts from calls to __fentry__
+ * @nfuncs_sym:	function starts from ELF symbols
+ * @nfuncs_map:	function starts from System.map
  * @fentry:	address of __fentry__ (most frequent call target at function starts), 0 if unknown
  */
 struct rw_tables {
@@ -118,7 +120,7 @@ struct rw_tables {
 	size_t nalts;
 	size_t npara, nex, nlocks, nbugs, njump;
 	uint32_t jump_va;
-	size_t nfuncs_ksym, nfuncs_pad, nfuncs_call, nfuncs_sym, nfuncs_map;
+	size_t nfuncs_ksym, nfuncs_pad, nfuncs_sym, nfuncs_map, nfuncs_fentry;
 	uint32_t fentry;
 };
 

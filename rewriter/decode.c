@@ -11,7 +11,8 @@
  * one, decoding was out of step since the previous start, so everything
  * decoded since then is flagged RW_IF_DATA (reported, never rewritten)
  * and the sweep restarts at the function start.  An undecodable byte is
- * recorded as a one-byte RW_IF_INVALID|RW_IF_DATA entry.  The result is
+ * recorded as a one-byte RW_IF_INVALID|RW_IF_DATA entry, and the 16 bytes
+ * after it are data as well: rewriting them could change how it decodes.  The result is
  * one array of instructions sorted by address over all ranges, so any
  * address can be looked up by binary search.
  */
@@ -60,7 +61,7 @@ static int rw_decode_range(struct rw_ctx *c, csh h, size_t ri, cs_insn *ci)
 	const struct rw_range *r = &c->ranges[ri];
 	uint32_t end = r->va + r->size;
 	size_t fi = 0, sync = c->ninsns, lo = 0, hi = c->nfuncs;
-	uint32_t va = r->va;
+	uint32_t va = r->va, taint = 0;
 	int ret;
 
 	/* First function start at or after the range. */
@@ -98,6 +99,7 @@ static int rw_decode_range(struct rw_ctx *c, csh h, size_t ri, cs_insn *ci)
 			in.ctl = RW_CTL_OTHER;
 			in.flags = fl | RW_IF_INVALID | RW_IF_DATA;
 			c->ninvalid++;
+			taint = va + 16;
 			ret = rw_decode_push(c, &in);
 			if (ret)
 				return ret;
@@ -119,6 +121,12 @@ static int rw_decode_range(struct rw_ctx *c, csh h, size_t ri, cs_insn *ci)
 		in.ctl = ic.ctl;
 		in.target = ic.rel_size ? ic.target : 0;
 		in.flags = fl;
+		/*
+		 * Bytes after an undecodable one are data too: rewriting them
+		 * could make it decode differently (it may need them).
+		 */
+		if (va < taint)
+			in.flags |= RW_IF_DATA;
 		if (ic.nop)
 			in.flags |= RW_IF_NOP;
 		if (ic.pad)

@@ -10,7 +10,10 @@
  * 12-byte entries of PC-relative offsets) and the starts after the int3
  * padding the linker puts between functions: a 16-byte aligned address
  * preceded by 0xcc whose first instruction is "call __fentry__" (the
- * most frequent call target at such places) or "push %ebp".
+ * most frequent call target at such places) or "push %ebp"; and, once
+ * __fentry__ is known, every "call __fentry__" anywhere (the first
+ * instruction of each traced function; a false match would show up as
+ * decoding out of step, which the report counts).
  *
  * Tables (6.1 layouts, each entry checked before use):
  *  .altinstructions  {s32 instr, s32 repl, u16 cpuid, u8 instrlen, u8 repllen}
@@ -29,8 +32,8 @@
  *                    target is code; code never moved, target a branch target
  * Static calls are out of line on i386 (trampolines: jmp/ret, never part
  * of a region since regions never cross a function start), and ftrace's
- * mcount sites are "call __fentry__": calls are never moved, so neither
- * can overlap a region.
+ * mcount sites are "call __fentry__": calls to the __fentry__ found above
+ * are never moved, so neither can overlap a region.
  *
  * Head code.  From the entry point to the far jump that follows the
  * write of CR0 (paging on), and in the functions it calls directly, code
@@ -66,13 +69,18 @@ static int32_t linux_s32(const uint8_t *p)
  * @c:		context
  * @name:	section name
  *
- * Return: the section, or NULL if absent or without bytes.
+ * Return: the section, or NULL if absent, without bytes, or not loaded
+ * from its own file bytes.
  */
 static const struct rw_elf_sec *linux_section(const struct rw_ctx *c, const char *name)
 {
 	const struct rw_elf_sec *s = rw_elf_section(&c->elf, name);
+	size_t off;
 
 	if (!s || s->type == RW_SHT_NOBITS || !s->size)
+		return NULL;
+	/* Only if its file bytes are what is loaded at its address. */
+	if (rw_elf_va_off(&c->elf, s->addr, s->size, &off) || off != s->off)
 		return NULL;
 	return s;
 }
@@ -164,7 +172,24 @@ static int linux_padding(struct rw_ctx *c)
 	if (bestrun >= 16)
 		c->tab.fentry = best;
 
-	/* Pass 2: accept the starts. */
+	/* Pass 2: every "call __fentry__" is the first instruction of a function. */
+	for (i = 0; c->tab.fentry && i < c->nranges && !ret; i++) {
+		const struct rw_range *r = &c->ranges[i];
+		uint32_t o;
+
+		if (r->kind != RW_RANGE_TEXT)
+			continue;
+		for (o = 0; o + 5 <= r->size && !ret; o++) {
+			const uint8_t *p = r->bytes + o;
+
+			if (p[0] != 0xe8 || r->va + o + 5 + (uint32_t)linux_s32(p + 1) != c->tab.fentry)
+				continue;
+			ret = rw_sym_add(c, r->va + o);
+			c->tab.nfuncs_fentry++;
+		}
+	}
+
+	/* Pass 3: starts after int3 padding. */
 	for (i = 0; i < c->nranges && !ret; i++) {
 		const struct rw_range *r = &c->ranges[i];
 		uint32_t a;
@@ -462,7 +487,7 @@ static int linux_mark_tables(struct rw_ctx *c)
 static int linux_neutralise(struct rw_ctx *c)
 {
 	static const uint8_t zero[2] = { 0, 0 };
-	size_t i, r = 0, s = 0;
+	size_t i;
 	int ret;
 
 	for (i = 0; i < c->tab.nalts; i++) {
@@ -491,8 +516,6 @@ static int linux_neutralise(struct rw_ctx *c)
 			return ret;
 		a->inert = 1;
 	}
-	(void)r;
-	(void)s;
 	return 0;
 }
 

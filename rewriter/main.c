@@ -11,15 +11,19 @@
 
 #include "config.h"
 #include "rewriter/image.h"
+#include "rewriter/elf32.h"
 #include "rewriter/rewrite.h"
+#include "rewriter/sitetab.h"
 
 static void rw_main_usage(FILE *f)
 {
 	fputs("usage: ulvm-rewrite [options] INPUT -o OUTPUT\n"
 	      "       ulvm-rewrite --check IMAGE [--original INPUT]\n"
+	      "       ulvm-rewrite --dump IMAGE_OR_SITES\n"
 	      "Rewrite the sensitive instructions of an i386 kernel (bzImage or vmlinux ELF)\n"
 	      "into stubs and traps the ulvm monitor emulates.\n"
-	      "  -o, --output FILE      the rewritten ELF (patch area and site table appended)\n"
+	      "  -o, --output FILE      the rewritten ELF (patch area and site table appended;\n"
+	      "                         always an ELF: a bzImage's payload is written decompressed)\n"
 	      "  -s, --sites FILE       also write the site table alone\n"
 	      "  -r, --report FILE      write the report there (it is also printed)\n"
 	      "  -m, --system-map FILE  function boundaries from a System.map\n"
@@ -27,8 +31,10 @@ static void rw_main_usage(FILE *f)
 	      "      --vcpu-addr ADDR   guest VA of the vCPU page (default 0xfffff000)\n"
 	      "      --rewrite-rdtsc    also rewrite rdtsc/rdtscp (default: left native)\n"
 	      "      --traps-only       no stubs: every site becomes an int3 trap\n"
+	      "      --no-move-calls    never move a call into a stub (keeps stack traces whole)\n"
 	      "  -c, --check IMAGE      verify a rewritten image\n"
 	      "      --original INPUT   with --check: compare every byte with the original\n"
+	      "  -d, --dump FILE        print a site table (a --sites file or a rewritten image)\n"
 	      "  -q, --quiet            print only errors\n"
 	      "  -h, --help             this text\n"
 	      "  -V, --version          the version\n",
@@ -57,13 +63,61 @@ static double rw_main_now(void)
 }
 
 /**
+ * rw_main_dump() - print the site table of a --sites file or a rewritten image
+ * @path:	the file
+ *
+ * Return: 0 or 1.
+ */
+static int rw_main_dump(const char *path)
+{
+	struct rw_err err = { 0, "" };
+	const struct rw_elf_seg *sp;
+	struct rw_sitetab t;
+	struct rw_elf e;
+	uint8_t *buf;
+	size_t len, off = 0, n;
+	int ret;
+
+	if (rw_file_read(path, &buf, &len, &err)) {
+		fprintf(stderr, "ulvm-rewrite: %s\n", err.msg);
+		return 1;
+	}
+	n = len;
+	if (len >= 4 && !memcmp(buf, "\177ELF", 4)) {
+		ret = rw_elf_parse(&e, buf, len, &err);
+		sp = ret ? NULL : rw_elf_segment_type(&e, ULVM_PT_SITES);
+		if (sp) {
+			off = sp->off;
+			n = sp->filesz;
+		}
+		if (!ret)
+			rw_elf_free(&e);
+		if (!sp) {
+			fprintf(stderr, "ulvm-rewrite: %s: %s\n", path,
+				ret ? err.msg : "not a rewritten image: no site table");
+			free(buf);
+			return 1;
+		}
+	}
+	ret = rw_sitetab_parse(&t, buf + off, n, &err);
+	free(buf);
+	if (ret) {
+		fprintf(stderr, "ulvm-rewrite: %s: %s\n", path, err.msg);
+		return 1;
+	}
+	rw_sitetab_dump(&t, stdout);
+	rw_sitetab_free(&t);
+	return 0;
+}
+
+/**
  * main() - parse options, rewrite or check
  *
  * Return: 0 on success, 1 on error or failed check, 2 on bad usage.
  */
 int main(int argc, char **argv)
 {
-	enum { OPT_PATCH = 256, OPT_VCPU, OPT_RDTSC, OPT_TRAPS, OPT_ORIG };
+	enum { OPT_PATCH = 256, OPT_VCPU, OPT_RDTSC, OPT_TRAPS, OPT_ORIG, OPT_NOCALLS };
 	static const struct option longopts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "sites", required_argument, NULL, 's' },
@@ -73,15 +127,17 @@ int main(int argc, char **argv)
 		{ "vcpu-addr", required_argument, NULL, OPT_VCPU },
 		{ "rewrite-rdtsc", no_argument, NULL, OPT_RDTSC },
 		{ "traps-only", no_argument, NULL, OPT_TRAPS },
+		{ "no-move-calls", no_argument, NULL, OPT_NOCALLS },
 		{ "check", required_argument, NULL, 'c' },
 		{ "original", required_argument, NULL, OPT_ORIG },
+		{ "dump", required_argument, NULL, 'd' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *output = NULL, *sites = NULL, *report = NULL, *sysmap = NULL;
-	const char *check = NULL, *original = NULL, *input;
+	const char *check = NULL, *original = NULL, *dump = NULL, *input;
 	struct rw_opts opts = { 0 };
 	struct rw_err err = { 0, "" };
 	uint8_t *in = NULL, *map = NULL, *orig = NULL;
@@ -91,17 +147,19 @@ int main(int argc, char **argv)
 	int quiet = 0, ch, ret;
 	double t0;
 
-	while ((ch = getopt_long(argc, argv, "o:s:r:m:c:qhV", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "o:s:r:m:c:d:qhV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'o': output = optarg; break;
 		case 's': sites = optarg; break;
 		case 'r': report = optarg; break;
 		case 'm': sysmap = optarg; break;
 		case 'c': check = optarg; break;
+		case 'd': dump = optarg; break;
 		case 'q': quiet = 1; break;
 		case OPT_ORIG: original = optarg; break;
 		case OPT_RDTSC: opts.rewrite_rdtsc = 1; break;
 		case OPT_TRAPS: opts.traps_only = 1; break;
+		case OPT_NOCALLS: opts.no_move_calls = 1; break;
 		case OPT_PATCH:
 		case OPT_VCPU:
 			if (rw_main_addr(optarg, ch == OPT_PATCH ? &opts.patch_vaddr : &opts.vcpu_vaddr)) {
@@ -115,6 +173,9 @@ int main(int argc, char **argv)
 		default: rw_main_usage(stderr); return 2;
 		}
 	}
+
+	if (dump)
+		return rw_main_dump(dump);
 
 	if (check) {
 		struct rw_stats st;

@@ -11,11 +11,15 @@
  * consecutive instructions, at least 5 bytes (a jmp rel32), that contains
  * it and may move: only its first instruction may be a branch target or
  * function start; every instruction in it is position independent once
- * re-encoded (no call, no indirect or 16-bit branch, no loop/jecxz, no
- * int/ud2), no kernel table points into it (exception table, smp_locks,
- * paravirt, bug table, jump labels), it holds no nop that may be a patch
- * point, and a ret, jmp or control-transfer site can only be its last
- * instruction.  The search tries the site itself as the start, then up to
+ * re-encoded (direct jcc, jmp and call get 32-bit displacements to the
+ * same target; no indirect or 16-bit branch, no loop/jecxz, no int/ud2,
+ * no call to __fentry__, which ftrace patches), no kernel table points
+ * into it (exception table, smp_locks, paravirt, bug table, jump labels),
+ * it holds no nop that may be a patch point, and a ret, jmp or
+ * control-transfer site can only be its last instruction.  A moved call
+ * returns into the stub: stack traces through it end there (the frame
+ * unwinder stops at an address outside kernel text); --no-move-calls
+ * turns this off.  The search tries the site itself as the start, then up to
  * four instructions before it, and extends forwards until 5 bytes.  Other
  * sites inside the region are emulated by the same stub.  If no region
  * exists, or the site runs with paging off, the instruction becomes int3s.
@@ -79,6 +83,9 @@ static int rw_patch_movable(const struct rw_ctx *c, const struct rw_insn *in, in
 	case RW_CTL_NONE:
 	case RW_CTL_JCC:
 		return 1;
+	case RW_CTL_CALL:
+		/* ftrace patches its call sites in place: never move those. */
+		return !c->opts.no_move_calls && in->target != c->tab.fentry;
 	case RW_CTL_JMP:
 		return last && c->tab.njump > 0;
 	case RW_CTL_RET:
@@ -102,7 +109,7 @@ static int rw_patch_falls_through(const struct rw_ctx *c, size_t k)
 
 	if (rw_patch_is_site(c, in))
 		return !rw_class_noreturn(in->cls);
-	return in->ctl == RW_CTL_NONE || in->ctl == RW_CTL_JCC;
+	return in->ctl == RW_CTL_NONE || in->ctl == RW_CTL_JCC || in->ctl == RW_CTL_CALL;
 }
 
 /* Does execution never continue after instruction @k (ret, jmp, control-transfer site)? */

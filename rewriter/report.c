@@ -51,9 +51,9 @@ static void rw_report_print(const struct rw_stats *st, FILE *f)
 	fprintf(f, "hot path (cli, sti, pushf, popf, iret in running code): %u of %u are stubs\n",
 		st->hot_stub, st->hot_found);
 	if (st->ninsns)
-		fprintf(f, "decoded: %u instructions, %u function starts (symbols %u, System.map %u, ksymtab %u, padding %u); out of step %u times, %u undecodable bytes, %u branches into an instruction, %u address-taken targets\n",
+		fprintf(f, "decoded: %u instructions, %u function starts (symbols %u, System.map %u, ksymtab %u, __fentry__ calls %u, padding %u); out of step %u times, %u undecodable bytes, %u branches into an instruction, %u address-taken targets\n",
 			st->ninsns, st->nfuncs, st->nfuncs_sym, st->nfuncs_map, st->nfuncs_ksym,
-			st->nfuncs_pad, st->ndesync, st->ninvalid, st->nmidtarget, st->naddrtaken);
+			st->nfuncs_fentry, st->nfuncs_pad, st->ndesync, st->ninvalid, st->nmidtarget, st->naddrtaken);
 	if (st->ninsns) {
 		fprintf(f, "tables:\n");
 		fprintf(f, "  .altinstructions: %u entries; %u made inert (instrlen = replacementlen = 0) because their original overlaps a region or their replacement holds a rewritten class\n",
@@ -67,7 +67,11 @@ static void rw_report_print(const struct rw_stats *st, FILE *f)
 		fprintf(f, "  __jump_table: %u entries found in data: code never moved, targets are branch targets%s\n",
 			st->njump, st->njump ? "" : " (not found: jmp never moved)");
 		fprintf(f, "  static calls: out-of-line trampolines on i386, outside every region: left intact\n");
-		fprintf(f, "  ftrace (__mcount_loc): sites are calls, never moved: left intact\n");
+		if (st->fentry)
+			fprintf(f, "  ftrace (__mcount_loc): %u calls to __fentry__ (%#x), never moved: left intact\n",
+				st->nfentry_calls, st->fentry);
+		else
+			fprintf(f, "  ftrace: no __fentry__ found; if the kernel has ftrace, use --no-move-calls\n");
 	}
 	if (st->check_errors || st->unaccounted || st->bytes_changed)
 		fprintf(f, "check: %u problems, %u unaccounted sensitive instructions, %u bytes changed in the ELF part\n",

@@ -43,7 +43,7 @@ static int rw_range_cmp(const void *a, const void *b)
  */
 static int rw_ctx_ranges(struct rw_ctx *c, uint32_t skip_va)
 {
-	size_t i;
+	size_t i, off;
 
 	for (i = 0; i < c->elf.nsecs; i++) {
 		const struct rw_elf_sec *s = &c->elf.secs[i];
@@ -51,7 +51,8 @@ static int rw_ctx_ranges(struct rw_ctx *c, uint32_t skip_va)
 
 		if (s->type != RW_SHT_PROGBITS || !(s->flags & RW_SHF_EXECINSTR) || !s->size)
 			continue;
-		if (!rw_elf_va_ptr(&c->elf, s->addr, s->size))
+		/* The bytes must be the ones a loader puts at its address. */
+		if (rw_elf_va_off(&c->elf, s->addr, s->size, &off) || off != s->off)
 			continue;
 		if (c->nranges == RW_MAX_RANGES)
 			return rw_err_set(c->err, -E2BIG, "more than %d executable sections",
@@ -402,7 +403,13 @@ void rw_ctx_fill_stats(const struct rw_ctx *c, struct rw_stats *st)
 	st->nfuncs_map = (uint32_t)c->tab.nfuncs_map;
 	st->nfuncs_ksym = (uint32_t)c->tab.nfuncs_ksym;
 	st->nfuncs_pad = (uint32_t)c->tab.nfuncs_pad;
+	st->nfuncs_fentry = (uint32_t)c->tab.nfuncs_fentry;
 	st->patch_size = (uint32_t)c->patch_len;
+	st->fentry = c->tab.fentry;
+	st->nfentry_calls = 0;
+	for (i = 0; i < c->ninsns; i++)
+		if (c->tab.fentry && c->insns[i].target == c->tab.fentry)
+			st->nfentry_calls++;
 }
 
 /**

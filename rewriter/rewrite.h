@@ -17,6 +17,7 @@
  * @sysmap:	System.map text (may be NULL), @sysmap_len bytes
  * @rewrite_rdtsc: also rewrite rdtsc/rdtscp (default: left native)
  * @traps_only:	never make stubs (every site becomes a trap)
+ * @no_move_calls: never move a call into a stub
  */
 struct rw_opts {
 	uint32_t patch_vaddr;
@@ -25,6 +26,7 @@ struct rw_opts {
 	size_t sysmap_len;
 	int rewrite_rdtsc;
 	int traps_only;
+	int no_move_calls;
 };
 
 /**
@@ -48,6 +50,8 @@ struct rw_opts {
  * @check_errors: rw_check(): inconsistencies found
  * @unaccounted: rw_check(): sensitive instructions in the image with no site record
  * @bytes_changed: rw_check() with the original: bytes that differ in the ELF part
+ * @fentry:	address taken for __fentry__ (0: none found)
+ * @nfentry_calls: calls to it (ftrace sites, never moved)
  */
 struct rw_stats {
 	uint32_t per_class[ULVM_SC_COUNT][ULVM_SD_COUNT];
@@ -56,10 +60,11 @@ struct rw_stats {
 	uint32_t ninsns, nfuncs, nregions_stub, nregions_trap, nregions_short;
 	uint32_t ndesync, ninvalid, nmidtarget, naddrtaken;
 	uint32_t nalts, nalts_inert, npara, nex, nlocks, nbugs, njump;
-	uint32_t nfuncs_sym, nfuncs_map, nfuncs_ksym, nfuncs_pad, nfuncs_call;
+	uint32_t nfuncs_sym, nfuncs_map, nfuncs_ksym, nfuncs_pad, nfuncs_fentry;
 	uint32_t hot_found, hot_stub;
 	uint32_t patch_size;
 	uint32_t check_errors, unaccounted, bytes_changed;
+	uint32_t fentry, nfentry_calls;
 };
 
 /**

@@ -3,8 +3,11 @@
 /* sitetab.c - serialising and parsing the site table, with every count and size checked. */
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "rewriter/classify.h"
 
 #include "rewriter/sitetab.h"
 
@@ -186,4 +189,55 @@ const struct ulvm_st_site *rw_sitetab_find(const struct rw_sitetab *t, uint32_t 
 			hi = mid;
 	}
 	return lo < t->h.nsites && t->sites[lo].vaddr == va ? &t->sites[lo] : NULL;
+}
+
+/**
+ * rw_sitetab_dump() - print a table as text, one line per region and site
+ * @t:		the table
+ * @f:		stream
+ */
+void rw_sitetab_dump(const struct rw_sitetab *t, FILE *f)
+{
+	static const char *const kinds[] = { "?", "stub", "trap", "stub-short" };
+	uint32_t i, j;
+
+	fprintf(f, "# site table v%u: %u regions, %u sites, %u table patches; patch area %#x+%#x, vcpu page %#x, page offset %#x\n",
+		t->h.version, t->h.nregions, t->h.nsites, t->h.ntabpatches, t->h.patch_vaddr,
+		t->h.patch_size, t->h.vcpu_vaddr, t->h.page_offset);
+	for (i = 0; i < t->h.nregions; i++) {
+		const struct ulvm_st_region *r = &t->regions[i];
+
+		fprintf(f, "region %u %#x+%u %s", i, r->vaddr, r->len, kinds[r->kind < 4 ? r->kind : 0]);
+		if (r->stub)
+			fprintf(f, " stub %#x+%u", r->stub, r->stub_len);
+		if (r->via)
+			fprintf(f, " via %#x+%u", r->via, r->via_len);
+		fprintf(f, " orig");
+		for (j = 0; j < r->len; j++)
+			fprintf(f, " %02x", r->orig[j]);
+		fputc('\n', f);
+	}
+	for (i = 0; i < t->h.nsites; i++) {
+		const struct ulvm_st_site *s = &t->sites[i];
+
+		fprintf(f, "site %u %#x %s %s", s->id, s->vaddr, rw_class_name(s->cls),
+			rw_disp_name(s->disp));
+		if (s->region != ULVM_ST_NO_REGION)
+			fprintf(f, " region %u", s->region);
+		if (s->call_ret)
+			fprintf(f, " call-ret %#x", s->call_ret);
+		if (s->flags)
+			fprintf(f, " flags%s%s%s%s%s", s->flags & ULVM_SITE_F_PHYS ? " phys" : "",
+				s->flags & ULVM_SITE_F_NORETURN ? " noreturn" : "",
+				s->flags & ULVM_SITE_F_ALTREPL ? " altrepl" : "",
+				s->flags & ULVM_SITE_F_ALTORIG ? " altorig" : "",
+				s->flags & ULVM_SITE_F_EXTABLE ? " extable" : "");
+		fprintf(f, " insn");
+		for (j = 0; j < s->len && j < 15; j++)
+			fprintf(f, " %02x", s->insn[j]);
+		fputc('\n', f);
+	}
+	for (i = 0; i < t->h.ntabpatches; i++)
+		fprintf(f, "tabpatch %#x+%u kind %u\n", t->tabpatches[i].vaddr, t->tabpatches[i].len,
+			t->tabpatches[i].kind);
 }

@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "rewriter/err.h"
 #include "rewriter/sitetab_abi.h"
@@ -30,5 +31,6 @@ int rw_sitetab_parse(struct rw_sitetab *t, const uint8_t *buf, size_t len, struc
 	__attribute__((warn_unused_result));
 void rw_sitetab_free(struct rw_sitetab *t);
 const struct ulvm_st_site *rw_sitetab_find(const struct rw_sitetab *t, uint32_t va);
+void rw_sitetab_dump(const struct rw_sitetab *t, FILE *f);
 
 #endif /* ULVM_REWRITER_SITETAB_H */

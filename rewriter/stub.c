@@ -8,11 +8,15 @@
  * A stub replays its region instruction by instruction, then jumps back
  * to the end of the region (unless the last one was a ret, a jmp or a
  * control transfer the monitor completes).  Ordinary instructions are
- * copied; direct jcc/jmp are re-encoded with 32-bit displacements to the
- * same absolute target.  Sites become:
+ * copied; direct jcc/jmp/call are re-encoded with 32-bit displacements to
+ * the same absolute target.  Sites become:
+ *
+ * (every access to the vCPU page goes through %ss, see vcpu_abi.h)
  *
  *  cli	 movb $0, vif
  *  sti	 movb $1, vif; pushfl; cmpb $0, pending; jz 1f; <monitor call>; 1: popfl
+ *	 (only movb $1, vif when a hlt follows in the same stub: as with the
+ *	 hardware's interrupt shadow, the hlt's monitor call delivers)
  *  pushf pushfl; pushfl; testb $1, vif; jnz 1f; andl $~0x200, 4(%esp); 1: popfl
  *  popf testl $0x200, (%esp); jz 2f; movb $1, vif; cmpb $0, pending; jz 3f;
  *	 popfl; <monitor call>; jmp 4f; 2: movb $0, vif; 3: popfl; 4:
@@ -77,18 +81,20 @@ static uint32_t rw_stub_here(const struct rw_stub_buf *o)
 	return o->va + (uint32_t)o->len;
 }
 
-/* movb $v, abs32 */
+/* movb $v, %ss:abs32 */
 static void rw_stub_movb(struct rw_stub_buf *o, uint32_t addr, uint8_t v)
 {
+	rw_stub_put8(o, 0x36);
 	rw_stub_put8(o, 0xc6);
 	rw_stub_put8(o, 0x05);
 	rw_stub_put32(o, addr);
 	rw_stub_put8(o, v);
 }
 
-/* cmpb $0, abs32 */
+/* cmpb $0, %ss:abs32 */
 static void rw_stub_cmpb0(struct rw_stub_buf *o, uint32_t addr)
 {
+	rw_stub_put8(o, 0x36);
 	rw_stub_put8(o, 0x80);
 	rw_stub_put8(o, 0x3d);
 	rw_stub_put32(o, addr);
@@ -109,7 +115,8 @@ static uint32_t rw_stub_call(struct rw_stub_buf *o, uint32_t vcpu, uint32_t id)
 
 	rw_stub_put8(o, 0x68); /* pushl $id */
 	rw_stub_put32(o, id);
-	rw_stub_put8(o, 0xff); /* lcall *abs32 */
+	rw_stub_put8(o, 0x36); /* lcall *%ss:abs32 */
+	rw_stub_put8(o, 0xff);
 	rw_stub_put8(o, 0x1d);
 	rw_stub_put32(o, vcpu + ULVM_VCPU_OFF_CALL);
 	ret = rw_stub_here(o);
@@ -134,8 +141,10 @@ int rw_stub_emulable(const uint8_t *b, size_t len)
  * @o:		output
  * @in:		the site (call_ret and emul filled in)
  * @vcpu:	vCPU page address
+ * @before_hlt:	the next instruction is a hlt site in the same stub
  */
-static void rw_stub_site(struct rw_stub_buf *o, struct rw_stub_insn *in, uint32_t vcpu)
+static void rw_stub_site(struct rw_stub_buf *o, struct rw_stub_insn *in, uint32_t vcpu,
+			 int before_hlt)
 {
 	uint32_t vif = vcpu + ULVM_VCPU_OFF_VIF, pend = vcpu + ULVM_VCPU_OFF_PENDING;
 	struct rw_iclass ic;
@@ -156,6 +165,9 @@ static void rw_stub_site(struct rw_stub_buf *o, struct rw_stub_insn *in, uint32_
 		break;
 	case 0xfb: /* sti */
 		rw_stub_movb(o, vif, 1);
+		/* sti; hlt: the interrupt shadow: hlt's monitor call delivers. */
+		if (before_hlt)
+			break;
 		rw_stub_put8(o, 0x9c);
 		rw_stub_cmpb0(o, pend);
 		rw_stub_put8(o, 0x74); /* jz over the call */
@@ -168,7 +180,8 @@ static void rw_stub_site(struct rw_stub_buf *o, struct rw_stub_insn *in, uint32_
 		break;
 	case 0x9c: /* pushfl */
 		rw_stub_put(o, "\x9c\x9c", 2);
-		rw_stub_put8(o, 0xf6); /* testb $1, vif */
+		rw_stub_put8(o, 0x36); /* testb $1, %ss:vif */
+		rw_stub_put8(o, 0xf6);
 		rw_stub_put8(o, 0x05);
 		rw_stub_put32(o, vif);
 		rw_stub_put8(o, 0x01);
@@ -236,7 +249,9 @@ int rw_stub_emit(struct rw_stub_insn *ins, size_t n, uint32_t region_end, uint32
 		if (terminal)
 			break;
 		if (in->site) {
-			rw_stub_site(&o, in, vcpu_va);
+			rw_stub_site(&o, in, vcpu_va,
+				     i + 1 < n && ins[i + 1].site && ins[i + 1].len == 1 &&
+					     ins[i + 1].b[0] == 0xf4);
 			rw_classify(in->b, in->len, in->va, &ic);
 			terminal = rw_class_noreturn(ic.cls);
 			continue;
@@ -249,6 +264,10 @@ int rw_stub_emit(struct rw_stub_insn *ins, size_t n, uint32_t region_end, uint32
 		case RW_CTL_JCC:
 			rw_stub_put8(&o, 0x0f);
 			rw_stub_put8(&o, (uint8_t)(0x80 | (ic.op & 0x0f)));
+			rw_stub_put32(&o, ic.target - (rw_stub_here(&o) + 4));
+			break;
+		case RW_CTL_CALL:
+			rw_stub_put8(&o, 0xe8);
 			rw_stub_put32(&o, ic.target - (rw_stub_here(&o) + 4));
 			break;
 		case RW_CTL_JMP:

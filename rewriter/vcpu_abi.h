@@ -21,6 +21,11 @@
  * in every guest address space, independently of the guest page tables:
  * the patch area read+execute, the vCPU page read+write.
  *
+ * Stubs address the page with an %ss override: in guest kernel mode SS
+ * is always the kernel's flat data segment, whatever DS holds (on i386
+ * Linux the kernel runs with __USER_DS in DS/ES, which the monitor may
+ * give a 3 GiB limit).
+ *
  * The vCPU page.  The stubs for cli, sti, pushf and popf (32-bit forms)
  * never leave guest mode: the guest's interrupt flag is the byte @vif of
  * the page (1 = interrupts enabled), and the real EFLAGS.IF stays 1 (CPL3).
@@ -33,7 +38,7 @@
  * Monitor calls.  Every other site's stub does
  *
  *	pushl $site_id			; 68 id32
- *	lcall *vcpu.call_off		; ff 1d <vcpu_vaddr + 0x0c>
+ *	lcall *%ss:vcpu.call_off	; 36 ff 1d <vcpu_vaddr + 0x0c>
  *	leal 4(%esp), %esp		; 8d 64 24 04 (does not touch flags)
  *
  * so at the trampoline (64-bit code below 4 GiB, entered through the far
@@ -43,7 +48,10 @@
  * what the original instruction would have seen, except ESP, which is 12
  * lower.  The monitor emulates the original instruction (its bytes are in
  * the site table, indexed by the id), writes back registers, flags and
- * memory, and returns with lretl.  For the control transfers (iret, far
+ * memory, and returns with lretl.  A fault raised by the emulation is
+ * delivered to the guest as if the original instruction at its original
+ * address had raised it (EIP = site vaddr, ESP back up by 12): the
+ * kernel's exception table then finds its fixup (ULVM_SITE_F_EXTABLE).  For the control transfers (iret, far
  * jmp/call/ret, sysexit: ULVM_SITE_F_NORETURN) it does not return to the
  * stub but resumes the guest where the instruction leads, after dropping
  * the 12 bytes; a ud2 follows the call as a guard.

@@ -15,7 +15,7 @@
 # 0 when the demo worked.
 #
 # Environment: ULVM_NETDEV=user swaps slirpish for QEMU's built-in libslirp;
-# ULVM_BUILD_DIR (default: the source tree) builds out of tree;
+# ULVM_BUILD_DIR (default: build/, as scripts/test.sh) is the build tree;
 # ULVM_GUEST_DIR places the guest images; ULVM_DEMO_SHELL=0 never ends at
 # the shell; ULVM_QEMU_TIMEOUT (default 300 s) bounds a non-interactive run;
 # ULVM_APPEND adds kernel parameters (e.g. ulvm.debug=1); ULVM_KEEP=1 keeps
@@ -23,8 +23,8 @@
 set -u
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-top_builddir=${ULVM_BUILD_DIR:-$top}
-guest=${ULVM_GUEST_DIR:-$top_builddir/build/guest}
+top_builddir=${ULVM_BUILD_DIR:-$top/build}
+guest=${ULVM_GUEST_DIR:-$top_builddir/guest}
 netdev=${ULVM_NETDEV:-slirpish}
 limit=${ULVM_QEMU_TIMEOUT:-300}
 
@@ -87,7 +87,7 @@ fi
 echo "demo.sh: booting the guest on $netdev (QEMU/TCG, at most ${limit}s)"
 qg_start_qemu "$guest" "$append" "$qg_tmp/console.log" "$limit"
 # Show the console as it comes; tail ends with QEMU.
-tail -n +1 -f --pid="$qg_qemu_pid" "$qg_tmp/console.log" 2>/dev/null &
+tail -s 0.2 -n +1 -f --pid="$qg_qemu_pid" "$qg_tmp/console.log" 2>/dev/null &
 tailpid=$!
 qg_track $tailpid
 qg_wait_qemu

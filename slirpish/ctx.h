@@ -14,6 +14,7 @@ struct flow_table;
 struct pcap;
 struct portmap;
 struct tcp_conn;
+struct tcp_batch;
 
 #define CTX_GUESTS_MAX 64
 
@@ -34,6 +35,7 @@ struct tcp_conn;
  * @prepare_w:	before the loop blocks: flush guest output, sweep dead flows
  * @tcp_acks:	TCP connections with an ACK to send before the loop blocks
  * @tcp_blocked: TCP connections stopped because their guest link was full
+ * @tcp_batch:	guest TCP payload waiting to be written with one sendmsg()
  * @peek_off:	the host kernel supports SO_PEEK_OFF on TCP sockets (-1: not yet known)
  */
 struct ctx {
@@ -52,6 +54,7 @@ struct ctx {
 	ev_prepare prepare_w;
 	struct tcp_conn *tcp_acks;
 	struct tcp_conn *tcp_blocked;
+	struct tcp_batch *tcp_batch;
 	int peek_off;
 };
 

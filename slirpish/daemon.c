@@ -92,6 +92,8 @@ static void daemon_prepare_cb(struct ev_loop *loop, ev_prepare *w, int revents)
 	guest_flush_all(c);
 	flow_sweep(c);
 	guest_sweep(c);
+	if (c->pcap)
+		pcap_flush(c->pcap);
 	for (i = 0; i < CTX_GUESTS_MAX; i++)
 		open += c->guests[i] != NULL;
 	if (!open && c->listen_fd < 0) {
@@ -155,10 +157,12 @@ static int daemon_links(struct ctx *c, const char **errmsg)
 			return (*errmsg = "cannot add the --fd guest"), -1;
 	}
 	if (conf->tap_if) {
-		int fd = tap_open(conf->tap_if, conf->netns, conf->mtu, errmsg);
+		int vnet = 0, fd = tap_open(conf->tap_if, conf->netns, &vnet, errmsg);
+		struct guest *g;
 
-		if (fd < 0 || !guest_add(c, fd, GUEST_TAP))
+		if (fd < 0 || !(g = guest_add(c, fd, GUEST_TAP)))
 			return -1;
+		g->vnet = vnet;
 		info("attached to TAP device %s%s%s", conf->tap_if, conf->netns ? " in " : "",
 		     conf->netns ? conf->netns : "");
 	}
@@ -185,7 +189,7 @@ int daemon_init(struct ctx *c, const struct conf *conf, struct ev_loop *loop)
 	c->listen_fd = -1;
 	c->peek_off = -1;
 	ev_set_syserr_cb(daemon_syserr_cb);
-	if (flow_table_init(c, conf->max_flows) < 0)
+	if (flow_table_init(c, conf->max_flows) < 0 || tcp_init(c) < 0)
 		goto fail;
 	if (conf->pcap_path) {
 		c->pcap = pcap_open(conf->pcap_path, GUEST_FRAME_MAX, &e);
@@ -245,4 +249,5 @@ void daemon_fini(struct ctx *c)
 		c->pcap = NULL;
 	}
 	flow_table_free(c);
+	tcp_fini(c);
 }

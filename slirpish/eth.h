@@ -9,11 +9,7 @@
 #include "slirpish/guest.h"
 #include "slirpish/pkt.h"
 
-#define ETH_HLEN 14
-#define ETH_ALEN 6
-#define ETH_P_IP 0x0800
-#define ETH_P_ARP 0x0806
-#define ETH_P_IPV6 0x86dd
+#include <linux/if_ether.h> /* ETH_HLEN, ETH_ALEN, ETH_P_IP, ETH_P_ARP, ETH_P_IPV6 */
 
 extern const uint8_t eth_broadcast[ETH_ALEN];
 

@@ -36,6 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <linux/virtio_net.h>
 
 #include "slirpish/eth.h"
 #include "slirpish/flow.h"
@@ -46,7 +47,7 @@
 
 #define GUEST_REC_HDR 4
 /* Reads per readable callback: enough to batch, bounded for fairness. */
-#define GUEST_RX_BUDGET 16
+#define GUEST_RX_BUDGET 64
 
 /**
  * frame_stream_next() - find the next complete frame in a stream buffer
@@ -82,6 +83,23 @@ static void guest_rx_frame(struct guest *g, const uint8_t *frame, size_t len)
 {
 	struct ctx *c = g->c;
 
+	if (g->vnet) {
+		const struct virtio_net_hdr *vh = (const void *)frame;
+
+		if (len < GUEST_VNET_LEN) {
+			STAT_INC(&c->stats, BAD_FRAME_LEN);
+			return;
+		}
+		/* The guest's own kernel left the checksum to us (NEEDS_CSUM)
+		 * or checked it (DATA_VALID): either way it is not to be verified. */
+		g->rx_csum_ok = !!(vh->flags & (VIRTIO_NET_HDR_F_NEEDS_CSUM |
+						VIRTIO_NET_HDR_F_DATA_VALID));
+		frame += GUEST_VNET_LEN;
+		len -= GUEST_VNET_LEN;
+	} else {
+		g->rx_csum_ok = 0;
+	}
+
 	STAT_INC(&c->stats, RX_FRAMES);
 	STAT_ADD(&c->stats, RX_BYTES, len);
 	if (c->pcap)
@@ -112,6 +130,8 @@ static int guest_rx_stream(struct guest *g)
 			guest_rx_frame(g, frame, flen);
 			off += (size_t)used;
 		}
+		/* Batched TCP payload points into @rx: write it before moving. */
+		tcp_batch_flush(g->c);
 		if (used < 0) {
 			STAT_INC(&g->c->stats, BAD_FRAME_LEN);
 			return -EPROTO;
@@ -125,25 +145,39 @@ static int guest_rx_stream(struct guest *g)
 	return 0;
 }
 
-/* guest_rx_tap() - read and dispatch frames from a TAP link; 0 or -errno. */
+/* guest_rx_tap() - read and dispatch frames from a TAP link; 0 or -errno.
+ *
+ * Frames are read one after another into @rx without overwriting each
+ * other, so that TCP can batch their payload (tcp_batch_flush()). */
 static int guest_rx_tap(struct guest *g)
 {
-	int budget;
+	size_t off = 0;
+	int budget, ret = 0;
 
 	for (budget = 0; budget < GUEST_RX_BUDGET && !g->closing; budget++) {
-		ssize_t n = read(g->fd, g->rx, GUEST_RX_SIZE);
+		ssize_t n;
 
-		if (n < 0)
-			return errno == EAGAIN || errno == EINTR ? 0 : -errno;
-		if (n == 0)
-			return -ECONNRESET;
-		if ((size_t)n > GUEST_FRAME_MAX) {
+		if (GUEST_RX_SIZE - off < GUEST_FRAME_MAX + GUEST_VNET_LEN) {
+			tcp_batch_flush(g->c);
+			off = 0;
+		}
+		n = read(g->fd, g->rx + off, GUEST_RX_SIZE - off);
+		if (n <= 0) {
+			if (n == 0)
+				ret = -ECONNRESET;
+			else if (errno != EAGAIN && errno != EINTR)
+				ret = -errno;
+			break;
+		}
+		if ((size_t)n > GUEST_FRAME_MAX + GUEST_VNET_LEN) {
 			STAT_INC(&g->c->stats, BAD_FRAME_LEN);
 			continue;
 		}
-		guest_rx_frame(g, g->rx, (size_t)n);
+		guest_rx_frame(g, g->rx + off, (size_t)n);
+		off += (size_t)n;
 	}
-	return 0;
+	tcp_batch_flush(g->c);
+	return ret;
 }
 
 /* guest_rx_cb() - the link is readable. */
@@ -298,6 +332,12 @@ struct guest *guest_primary(struct ctx *c)
 }
 
 /* guest_tx_compact() - move pending records to the start of the buffer. */
+static size_t guest_rec_hdr(const struct guest *g)
+{
+	return GUEST_REC_HDR + (g->vnet ? GUEST_VNET_LEN : 0);
+}
+
+/* guest_tx_compact() - move pending records to the start of the buffer. */
 static void guest_tx_compact(struct guest *g)
 {
 	if (g->tx_reserved || !g->tx_head)
@@ -324,7 +364,7 @@ size_t guest_tx_room(const struct guest *g)
 	if (!g->tx_reserved)
 		used -= g->tx_head;
 	room = GUEST_TX_SIZE - used;
-	return room > GUEST_REC_HDR ? room - GUEST_REC_HDR : 0;
+	return room > guest_rec_hdr(g) ? room - guest_rec_hdr(g) : 0;
 }
 
 /**
@@ -337,22 +377,51 @@ size_t guest_tx_room(const struct guest *g)
  */
 uint8_t *guest_frame_alloc(struct guest *g, size_t len)
 {
+	size_t hl = guest_rec_hdr(g);
 	uint8_t *rec;
 
 	if (g->closing || len > GUEST_FRAME_MAX) {
 		STAT_INC(&g->c->stats, TX_DROPPED);
 		return NULL;
 	}
-	if (g->tx_tail + g->tx_reserved + GUEST_REC_HDR + len > GUEST_TX_SIZE)
+	if (g->tx_tail + g->tx_reserved + hl + len > GUEST_TX_SIZE)
 		guest_tx_compact(g);
-	if (g->tx_tail + g->tx_reserved + GUEST_REC_HDR + len > GUEST_TX_SIZE) {
+	if (g->tx_tail + g->tx_reserved + hl + len > GUEST_TX_SIZE) {
 		STAT_INC(&g->c->stats, TX_DROPPED);
 		return NULL;
 	}
 	rec = g->tx + g->tx_tail + g->tx_reserved;
 	wr32(rec, (uint32_t)len);
-	g->tx_reserved += GUEST_REC_HDR + len;
-	return rec + GUEST_REC_HDR;
+	if (g->vnet)
+		memset(rec + GUEST_REC_HDR, 0, GUEST_VNET_LEN);
+	g->tx_reserved += hl + len;
+	return rec + hl;
+}
+
+/**
+ * guest_frame_offload() - leave a frame's checksum (and segmentation) to the link
+ * @g:		guest; must have @vnet set
+ * @frame:	an outstanding reservation
+ * @csum_start:	offset of the layer-4 header in the frame
+ * @csum_off:	offset of the checksum field from @csum_start; the field
+ *		holds the pseudo-header sum
+ * @gso_size:	TCP payload per segment when the frame is a larger TCP/IPv4
+ *		segment the link must cut up, 0 otherwise
+ */
+void guest_frame_offload(struct guest *g, uint8_t *frame, uint16_t csum_start,
+			 uint16_t csum_off, uint16_t gso_size)
+{
+	struct virtio_net_hdr vh = {
+		.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM,
+		.gso_type = gso_size ? VIRTIO_NET_HDR_GSO_TCPV4 : VIRTIO_NET_HDR_GSO_NONE,
+		.csum_start = csum_start,
+		.csum_offset = csum_off,
+		.gso_size = gso_size,
+		.hdr_len = (uint16_t)(csum_start + 20),
+	};
+
+	ASSERT(g->vnet);
+	memcpy(frame - GUEST_VNET_LEN, &vh, sizeof(vh));
 }
 
 /**
@@ -364,16 +433,17 @@ uint8_t *guest_frame_alloc(struct guest *g, size_t len)
  */
 void guest_frame_commit(struct guest *g, uint8_t *frame, size_t len)
 {
-	uint8_t *rec = frame - GUEST_REC_HDR;
+	size_t hl = guest_rec_hdr(g);
+	uint8_t *rec = frame - hl;
 	uint32_t reserved = rd32(rec);
 	struct ctx *c = g->c;
 
 	ASSERT(rec == g->tx + g->tx_tail);
 	ASSERT(len <= reserved);
-	g->tx_reserved -= GUEST_REC_HDR + reserved;
+	g->tx_reserved -= hl + reserved;
 	ASSERT(len == reserved || !g->tx_reserved);
 	wr32(rec, (uint32_t)len);
-	g->tx_tail += GUEST_REC_HDR + len;
+	g->tx_tail += hl + len;
 	STAT_INC(&c->stats, TX_FRAMES);
 	STAT_ADD(&c->stats, TX_BYTES, len);
 	if (c->pcap)
@@ -387,10 +457,11 @@ void guest_frame_commit(struct guest *g, uint8_t *frame, size_t len)
  */
 void guest_frame_cancel_after(struct guest *g, uint8_t *frame)
 {
-	uint8_t *rec = frame - GUEST_REC_HDR;
+	size_t hl = guest_rec_hdr(g);
+	uint8_t *rec = frame - hl;
 
 	ASSERT(rec >= g->tx + g->tx_tail && rec < g->tx + g->tx_tail + g->tx_reserved);
-	g->tx_reserved = (size_t)(rec - (g->tx + g->tx_tail)) + GUEST_REC_HDR + rd32(rec);
+	g->tx_reserved = (size_t)(rec - (g->tx + g->tx_tail)) + hl + rd32(rec);
 }
 
 /**
@@ -419,7 +490,7 @@ static int guest_flush_stream(struct guest *g)
 static int guest_flush_tap(struct guest *g)
 {
 	while (g->tx_head < g->tx_tail) {
-		uint32_t len = rd32(g->tx + g->tx_head);
+		uint32_t len = rd32(g->tx + g->tx_head) + (g->vnet ? GUEST_VNET_LEN : 0);
 		ssize_t n = write(g->fd, g->tx + g->tx_head + GUEST_REC_HDR, len);
 
 		if (n < 0 && (errno == EAGAIN || errno == EINTR))

@@ -12,12 +12,16 @@
 #include "slirpish/ctx.h"
 #include "slirpish/util.h"
 
-/* Largest frame on the link: an MTU of 65520 plus the Ethernet header. */
-#define GUEST_FRAME_MAX (CONF_MTU_MAX + 14)
+/* Largest frame on the link: the largest IPv4 packet plus the Ethernet header. */
+#define GUEST_FRAME_MAX (65535 + 14)
 /* Output buffer: frames wait here (with their length prefixes) until flushed. */
 #define GUEST_TX_SIZE (4u << 20)
+/* Size of the virtio-net header that precedes frames on offloading TAP links. */
+#define GUEST_VNET_LEN 10
+/* Largest TCP payload in one frame when the link segments for us (GSO). */
+#define GUEST_GSO_MAX (65535 - 20 - 20)
 /* Input buffer of stream links: several frames per read(). */
-#define GUEST_RX_SIZE (GUEST_FRAME_MAX + 4 + (256u << 10))
+#define GUEST_RX_SIZE (GUEST_FRAME_MAX + 4 + (1u << 20))
 
 /**
  * enum guest_kind - how frames cross the link
@@ -46,6 +50,8 @@ enum guest_kind {
  * @tx_head:	first byte of @tx not yet written to the link
  * @tx_tail:	end of the committed records in @tx
  * @tx_reserved: bytes reserved by guest_frame_alloc() and not yet committed
+ * @vnet:	TAP link with virtio-net headers: checksum and segmentation offload
+ * @rx_csum_ok:	the frame being handled had its checksums vouched for by the link
  * @closing:	the link failed or hung up; freed by the sweep
  * @n_flows:	flows open for this guest
  */
@@ -65,6 +71,8 @@ struct guest {
 	size_t tx_head;
 	size_t tx_tail;
 	size_t tx_reserved;
+	int vnet;
+	int rx_csum_ok;
 	int closing;
 	unsigned n_flows;
 };
@@ -77,6 +85,8 @@ struct guest *guest_primary(struct ctx *c);
 uint8_t *guest_frame_alloc(struct guest *g, size_t len);
 void guest_frame_commit(struct guest *g, uint8_t *frame, size_t len);
 void guest_frame_cancel(struct guest *g);
+void guest_frame_offload(struct guest *g, uint8_t *frame, uint16_t csum_start,
+			 uint16_t csum_off, uint16_t gso_size);
 void guest_frame_cancel_after(struct guest *g, uint8_t *frame);
 size_t guest_tx_room(const struct guest *g);
 void guest_flush(struct guest *g);

@@ -13,8 +13,9 @@
 #define ICMP_ECHOREPLY 0
 #define ICMP_DEST_UNREACH 3
 #define ICMP_ECHO 8
-#define ICMP_PORT_UNREACH 3
+#define ICMP_NET_UNREACH 0
 #define ICMP_HOST_UNREACH 1
+#define ICMP_PORT_UNREACH 3
 
 void icmp_input(struct guest *g, const struct ip4_hdr *ip);
 void icmp_flow_close(struct ctx *c, struct flow_common *f);

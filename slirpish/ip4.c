@@ -48,6 +48,7 @@ int ip4_parse(const struct pkt *p, struct ip4_hdr *ip, enum stat_id *why)
 		return -1;
 	}
 	ip->tos = h[1];
+	ip->csum_ok = 0;
 	ip->ttl = h[8];
 	ip->proto = h[9];
 	ip->src = rd32(h + 12);
@@ -86,6 +87,7 @@ void ip4_input(struct guest *g, const struct pkt *p)
 		g->c->stats.v[why]++;
 		return;
 	}
+	ip.csum_ok = (uint8_t)g->rx_csum_ok;
 	ip4_learn_addr(g, ip.src);
 	switch (ip.proto) {
 	case IP4_PROTO_TCP:

@@ -21,6 +21,7 @@
  * @proto:	protocol
  * @ttl:	time to live
  * @tos:	type of service byte
+ * @csum_ok:	the link vouched for the layer-4 checksum (offload): skip it
  * @l4:		the payload (bounded by the header's total length)
  */
 struct ip4_hdr {
@@ -29,6 +30,7 @@ struct ip4_hdr {
 	uint8_t proto;
 	uint8_t ttl;
 	uint8_t tos;
+	uint8_t csum_ok;
 	struct pkt l4;
 };
 

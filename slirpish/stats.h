@@ -35,6 +35,8 @@
 	X(TCP_REFUSED, "TCP connections refused by the host")               \
 	X(TCP_RESETS, "TCP resets sent to guests")                          \
 	X(TCP_RETRANSMITS, "TCP segments retransmitted to guests")          \
+	X(TCP_OUT_OF_ORDER, "TCP segments from guests dropped: out of order")\
+	X(TCP_SHORT_WRITES, "TCP writes to host sockets cut short (full)")  \
 	X(TCP_PORTMAP_ACCEPTED, "TCP connections accepted on port maps")    \
 	X(UDP_FLOWS, "UDP flows opened")                                    \
 	X(ICMP_ECHOS, "ICMP echo requests relayed or answered")             \

@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <linux/if.h>
 #include <linux/if_tun.h>
+#include <linux/virtio_net.h>
 
 #include "slirpish/tap.h"
 
@@ -49,23 +50,47 @@ static int tap_up(const char *ifname)
 	return ret;
 }
 
-/* tap_attach() - open /dev/net/tun and attach to (or create) @ifname; fd or -1. */
-static int tap_attach(const char *ifname, const char **errmsg)
+/* tap_offload() - ask for checksum and TCP segmentation offload; 1 if granted. */
+static int tap_offload(int fd)
+{
+	int hl = (int)sizeof(struct virtio_net_hdr);
+
+	if (ioctl(fd, TUNSETVNETHDRSZ, &hl) < 0 ||
+	    ioctl(fd, TUNSETOFFLOAD, TUN_F_CSUM | TUN_F_TSO4) < 0)
+		return 0;
+	return 1;
+}
+
+/* tap_attach() - open /dev/net/tun and attach to (or create) @ifname; fd or -1.
+ *
+ * With IFF_VNET_HDR each frame carries a virtio-net header: the guest's
+ * stack then hands over (and takes) TCP segments of up to 64 KiB whatever
+ * the MTU, with checksums left to the receiver, as virtio-net does. */
+static int tap_attach(const char *ifname, int *vnet, const char **errmsg)
 {
 	struct ifreq ifr;
-	int fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	int fd = -1, e = 0, attempt;
 
-	if (fd < 0)
-		return tap_fail(errmsg, "cannot open", "/dev/net/tun", errno);
-	memset(&ifr, 0, sizeof(ifr));
-	ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
-	strncpy(ifr.ifr_name, ifname, IFNAMSIZ - 1);
-	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
-		int e = errno;
-
+	for (attempt = 0; attempt < 2; attempt++) {
+		fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+		if (fd < 0)
+			return tap_fail(errmsg, "cannot open", "/dev/net/tun", errno);
+		memset(&ifr, 0, sizeof(ifr));
+		ifr.ifr_flags = IFF_TAP | IFF_NO_PI | (attempt ? 0 : IFF_VNET_HDR);
+		strncpy(ifr.ifr_name, ifname, IFNAMSIZ - 1);
+		if (ioctl(fd, TUNSETIFF, &ifr) == 0) {
+			*vnet = !attempt && tap_offload(fd);
+			if (attempt || *vnet)
+				break;
+			e = 0;
+		} else {
+			e = errno;
+		}
 		close(fd);
-		return tap_fail(errmsg, "cannot attach to TAP device", ifname, e);
+		fd = -1;
 	}
+	if (fd < 0)
+		return tap_fail(errmsg, "cannot attach to TAP device", ifname, e ? e : EINVAL);
 	/* Bringing the link up is a convenience: a user without the right
 	 * to do it can still have done it. */
 	tap_up(ifname);
@@ -76,7 +101,7 @@ static int tap_attach(const char *ifname, const char **errmsg)
  * tap_open() - open TAP device @ifname, in namespace @netns when given
  * @ifname:	interface name
  * @netns:	namespace name (under /run/netns) or path, or NULL for ours
- * @mtu:	unused for now: the device keeps the MTU it was given
+ * @vnet:	set to 1 when frames carry a virtio-net header (offloads on)
  * @errmsg:	set on failure
  *
  * The calling thread enters @netns only to open the device, and returns to
@@ -84,13 +109,13 @@ static int tap_attach(const char *ifname, const char **errmsg)
  *
  * Return: the non-blocking TAP fd, or -1.
  */
-int tap_open(const char *ifname, const char *netns, unsigned mtu, const char **errmsg)
+int tap_open(const char *ifname, const char *netns, int *vnet, const char **errmsg)
 {
 	char path[4096];
 	int self = -1, target = -1, fd;
 
 	if (!netns)
-		return tap_attach(ifname, errmsg);
+		return tap_attach(ifname, vnet, errmsg);
 	if (strchr(netns, '/'))
 		snprintf(path, sizeof(path), "%s", netns);
 	else
@@ -110,7 +135,7 @@ int tap_open(const char *ifname, const char *netns, unsigned mtu, const char **e
 		close(target);
 		return tap_fail(errmsg, "cannot enter network namespace", path, e);
 	}
-	fd = tap_attach(ifname, errmsg);
+	fd = tap_attach(ifname, vnet, errmsg);
 	if (setns(self, CLONE_NEWNET) < 0) {
 		/* Relaying from the wrong namespace would be worse than stopping. */
 		if (fd >= 0)

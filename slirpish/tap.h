@@ -4,6 +4,6 @@
 #ifndef SLIRPISH_TAP_H
 #define SLIRPISH_TAP_H
 
-int tap_open(const char *ifname, const char *netns, unsigned mtu, const char **errmsg);
+int tap_open(const char *ifname, const char *netns, int *vnet, const char **errmsg);
 
 #endif /* SLIRPISH_TAP_H */

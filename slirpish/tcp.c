@@ -51,6 +51,7 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
+#include <linux/sock_diag.h>
 #include <linux/sockios.h>
 
 #include "slirpish/csum.h"
@@ -78,6 +79,7 @@ static_assert(sizeof(struct tcp_conn) <= FLOW_SLOT_SIZE, "tcp_conn must fit a fl
 #define TCP_RETRIES_MAX 10
 #define TCP_CONNECT_TIMEOUT_S 30
 #define TCP_DISCARD_SIZE 65536	/* fallback without SO_PEEK_OFF */
+#define TCP_TX_RESERVE (256u << 10) /* link buffer kept for control frames */
 #define TCP_CLOSE_RST_GUEST 1
 #define TCP_CLOSE_RST_HOST 2
 #define TCP_CLOSE_RST (TCP_CLOSE_RST_GUEST | TCP_CLOSE_RST_HOST)
@@ -116,6 +118,7 @@ static const char *const tcp_state_names[] = {
 static_assert(ARRAY_SIZE(tcp_state_names) == TCPS_COUNT, "tcp state names");
 
 static void tcp_send_data(struct tcp_conn *conn);
+static int tcp_conn_done(struct tcp_conn *conn);
 
 /* tcp_set_state() - the one place a connection changes state (logged). */
 static void tcp_set_state(struct tcp_conn *conn, enum tcp_state state)
@@ -150,7 +153,7 @@ static int tcp_parse(const struct ip4_hdr *ip, struct tcp_seg *s)
 	off = (size_t)(h[12] >> 4) * 4;
 	if (off < TCP_HLEN || off > ip->l4.len)
 		return -1;
-	if (csum_l4(ip->src, ip->dst, IP4_PROTO_TCP, ip->l4.data, ip->l4.len))
+	if (!ip->csum_ok && csum_l4(ip->src, ip->dst, IP4_PROTO_TCP, ip->l4.data, ip->l4.len))
 		return -2;
 	s->sport = rd16(h);
 	s->dport = rd16(h + 2);
@@ -183,23 +186,36 @@ static int tcp_parse(const struct ip4_hdr *ip, struct tcp_seg *s)
 	return 0;
 }
 
-/* tcp_our_window() - free space of the host socket's send buffer, bytes. */
+/**
+ * tcp_our_window() - how much more the host socket's send buffer takes, bytes
+ * @conn:	connection
+ *
+ * The kernel accounts the send buffer in memory, not payload: estimate
+ * the payload that fits in the free memory from the ratio of queued
+ * payload to queued memory (half when nothing is queued), so that a write
+ * within the advertised window is not cut short.
+ *
+ * Return: the window to advertise to the guest.
+ */
 static uint32_t tcp_our_window(struct tcp_conn *conn)
 {
-	int sndbuf = 0, outq = 0;
-	socklen_t sl = sizeof(sndbuf);
+	uint32_t mi[SK_MEMINFO_VARS];
+	socklen_t sl = sizeof(mi);
 	uint32_t max = 65535u << (conn->flags & TCP_F_WS ? conn->ws_ours : 0);
-	long w;
+	int outq = 0;
+	uint64_t freemem, w;
 
-	if (getsockopt(conn->sock, SOL_SOCKET, SO_SNDBUF, &sndbuf, &sl) < 0 ||
+	if (getsockopt(conn->sock, SOL_SOCKET, SO_MEMINFO, mi, &sl) < 0 ||
 	    ioctl(conn->sock, SIOCOUTQ, &outq) < 0)
 		return conn->mss;
-	/* Exactly the free space: a write beyond it would be cut short and
-	 * cost the guest a retransmission. */
-	w = (long)sndbuf - outq;
-	if (w < 0)
-		w = 0;
-	return (uint32_t)MIN((unsigned long)w, max);
+	if (mi[SK_MEMINFO_WMEM_QUEUED] >= mi[SK_MEMINFO_SNDBUF])
+		return 0;
+	freemem = mi[SK_MEMINFO_SNDBUF] - mi[SK_MEMINFO_WMEM_QUEUED];
+	if (outq > 0 && mi[SK_MEMINFO_WMEM_QUEUED] > (uint32_t)outq)
+		w = freemem * (uint64_t)outq / mi[SK_MEMINFO_WMEM_QUEUED];
+	else
+		w = freemem / 2;
+	return (uint32_t)MIN(w, max);
 }
 
 /* tcp_fill() - write a TCP header (and SYN options) and the checksum. */
@@ -230,7 +246,16 @@ static size_t tcp_fill(struct tcp_conn *conn, uint8_t *th, uint32_t seq, uint8_t
 		th[26] = 3;
 		th[27] = conn->ws_ours;
 	}
-	wr16(th + 16, csum_l4(k->raddr, k->gaddr, IP4_PROTO_TCP, th, hlen + payload));
+	if (conn->f.g->vnet) {
+		/* The link completes the checksum from the pseudo-header sum,
+		 * and cuts segments larger than the guest's MSS. */
+		wr16(th + 16, (uint16_t)~csum_fold(csum_ip4_pseudo(k->raddr, k->gaddr, IP4_PROTO_TCP,
+								    (uint16_t)(hlen + payload))));
+		guest_frame_offload(conn->f.g, th - IP4_L4_OFF, IP4_L4_OFF, 16,
+				    payload > conn->mss ? conn->mss : 0);
+	} else {
+		wr16(th + 16, csum_l4(k->raddr, k->gaddr, IP4_PROTO_TCP, th, hlen + payload));
+	}
 	return hlen;
 }
 
@@ -324,6 +349,8 @@ static void tcp_conn_close(struct tcp_conn *conn, unsigned how, const char *why)
 	int rst = !!(how & TCP_CLOSE_RST_HOST);
 
 	debug("tcp flow %u: closed: %s", conn->f.idx, why);
+	if (c->tcp_batch->conn == conn)
+		c->tcp_batch->conn = NULL;
 	if (conn->flags & TCP_F_BLOCKED)
 		tcp_blocked_remove(conn);
 	if ((how & TCP_CLOSE_RST_GUEST) && !conn->f.g->closing) {
@@ -495,7 +522,7 @@ static void tcp_send_data(struct tcp_conn *conn)
 	uint8_t *frames[TCP_BATCH];
 	struct iovec iov[TCP_BATCH];
 	uint32_t inflight, wnd, room;
-	size_t seglen = TCP_HLEN + conn->mss;
+	size_t seg = g->vnet ? GUEST_GSO_MAX : conn->mss, seglen = TCP_HLEN + seg;
 	ssize_t got;
 	size_t used;
 	int n = 0, i;
@@ -511,8 +538,10 @@ static void tcp_send_data(struct tcp_conn *conn)
 		return;
 	}
 	room = (uint32_t)MIN(guest_tx_room(g), 1u << 30);
+	/* Leave room for the ACKs and control frames of other flows. */
+	room = room > TCP_TX_RESERVE ? room - TCP_TX_RESERVE : 0;
 	while (n < TCP_BATCH && wnd && room >= IP4_L4_OFF + seglen + 4) {
-		size_t plen = MIN(wnd, conn->mss);
+		size_t plen = MIN(wnd, seg);
 
 		frames[n] = ip4_frame_alloc(g, TCP_HLEN + plen);
 		if (!frames[n])
@@ -808,43 +837,37 @@ static void tcp_guest_ack(struct tcp_conn *conn, const struct tcp_seg *s)
 		tcp_send_data(conn);
 }
 
-/* tcp_guest_data() - write in-order guest payload to the host socket. */
-static void tcp_guest_data(struct tcp_conn *conn, const struct tcp_seg *s)
+/* tcp_rcv_next() - next sequence number expected from the guest, counting the batch. */
+static uint32_t tcp_rcv_next(const struct tcp_conn *conn)
 {
-	const uint8_t *data = s->data;
-	size_t len = s->len;
-	uint32_t seq = s->seq;
+	const struct tcp_batch *b = tcp_ctx(conn)->tcp_batch;
+
+	return b->conn == conn ? b->seq_end : conn->rcv_nxt;
+}
+
+/**
+ * tcp_batch_flush() - write the batched guest payload to its host socket
+ * @c:		daemon context
+ *
+ * In-order segments of one connection that arrive together are written
+ * with one sendmsg(): the host stack then sees one large write instead of
+ * many small ones.  What the socket took is acknowledged (at the end of
+ * the loop iteration); a short write makes the guest retransmit the rest.
+ * Called before the guest link's input buffer, which the batch points
+ * into, is reused.
+ */
+void tcp_batch_flush(struct ctx *c)
+{
+	struct tcp_batch *b = c->tcp_batch;
+	struct tcp_conn *conn = b->conn;
+	struct msghdr mh = { .msg_iov = b->iov, .msg_iovlen = (size_t)b->n };
 	ssize_t n = 0;
-	int fin = !!(s->flags & TCP_FIN);
 
-	if (conn->flags & TCP_F_GUEST_FIN) {
-		if (len || fin)
-			tcp_ack_later(conn);
+	if (!conn)
 		return;
-	}
-	/* Trim what we already have (a retransmission overlapping new data). */
-	if (seq_lt(seq, conn->rcv_nxt)) {
-		uint32_t old = conn->rcv_nxt - seq;
-
-		if (old >= len + fin) {
-			if (len || fin)
-				tcp_ack_later(conn); /* pure retransmission */
-			return;
-		}
-		if (old > len) {
-			len = 0;
-		} else {
-			data += old;
-			len -= old;
-		}
-		seq = conn->rcv_nxt;
-	}
-	if (seq != conn->rcv_nxt) {
-		tcp_ack_later(conn); /* out of order: dropped, duplicate ACK */
-		return;
-	}
-	if (len) {
-		n = send(conn->sock, data, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+	b->conn = NULL;
+	if (b->bytes) {
+		n = sendmsg(conn->sock, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
 		if (n < 0) {
 			if (errno != EAGAIN && errno != EINTR) {
 				tcp_conn_close(conn, TCP_CLOSE_RST, strerror(errno));
@@ -854,18 +877,76 @@ static void tcp_guest_data(struct tcp_conn *conn, const struct tcp_seg *s)
 		}
 		conn->rcv_nxt += (uint32_t)n;
 	}
-	if (fin && (size_t)n == len) {
+	if (b->fin && (size_t)n == b->bytes) {
 		conn->rcv_nxt++;
 		conn->flags |= TCP_F_GUEST_FIN;
 		shutdown(conn->sock, SHUT_WR);
 	}
-	if ((size_t)n < len) {
+	if ((size_t)n < b->bytes) {
 		/* The host socket is full: wake up when it drains, to reopen. */
+		STAT_INC(&c->stats, TCP_SHORT_WRITES);
 		conn->flags |= TCP_F_SHORT_WRITE | TCP_F_WANT_WND;
-		ev_io_start(tcp_ctx(conn)->loop, &conn->io_w);
+		ev_io_start(c->loop, &conn->io_w);
 	}
-	if (len || fin)
+	tcp_ack_later(conn);
+	if (conn->flags & TCP_F_GUEST_FIN)
+		tcp_conn_done(conn);
+}
+
+/* tcp_guest_data() - queue in-order guest payload for its host socket. */
+static void tcp_guest_data(struct tcp_conn *conn, const struct tcp_seg *s)
+{
+	struct tcp_batch *b = tcp_ctx(conn)->tcp_batch;
+	const uint8_t *data = s->data;
+	size_t len = s->len;
+	uint32_t seq = s->seq, next = tcp_rcv_next(conn);
+	int fin = !!(s->flags & TCP_FIN);
+
+	if (!len && !fin)
+		return;
+	if (conn->flags & TCP_F_GUEST_FIN) {
 		tcp_ack_later(conn);
+		return;
+	}
+	/* Trim what we already have (a retransmission overlapping new data). */
+	if (seq_lt(seq, next)) {
+		uint32_t old = next - seq;
+
+		if (old >= len + fin) {
+			tcp_ack_later(conn); /* pure retransmission */
+			return;
+		}
+		if (old > len) {
+			len = 0;
+		} else {
+			data += old;
+			len -= old;
+		}
+		seq = next;
+	}
+	if (seq != next) {
+		STAT_INC(&tcp_ctx(conn)->stats, TCP_OUT_OF_ORDER);
+		tcp_ack_later(conn); /* out of order: dropped, duplicate ACK */
+		return;
+	}
+	if (b->conn != conn) {
+		tcp_batch_flush(tcp_ctx(conn));
+		b->conn = conn;
+		b->seq_end = conn->rcv_nxt;
+		b->n = 0;
+		b->bytes = 0;
+		b->fin = 0;
+	}
+	if (len) {
+		b->iov[b->n].iov_base = (void *)(uintptr_t)data;
+		b->iov[b->n].iov_len = len;
+		b->n++;
+		b->bytes += len;
+		b->seq_end += (uint32_t)len;
+	}
+	b->fin = fin;
+	if (fin || b->n == TCP_BATCH_IOV)
+		tcp_batch_flush(tcp_ctx(conn));
 }
 
 /* tcp_conn_done() - both directions closed and acknowledged? Then free. */
@@ -942,7 +1023,7 @@ static void tcp_conn_input(struct tcp_conn *conn, const struct ip4_hdr *ip,
 	if (conn->f.type != FLOW_TCP)
 		return;
 	tcp_guest_data(conn, s);
-	if (conn->f.type == FLOW_TCP)
+	if (conn->f.type == FLOW_TCP && tcp_ctx(conn)->tcp_batch->conn != conn)
 		tcp_conn_done(conn);
 }
 
@@ -1040,17 +1121,42 @@ refuse:
 void tcp_guest_writable(struct guest *g)
 {
 	struct ctx *c = g->c;
-	struct tcp_conn **pp = &c->tcp_blocked;
+	struct tcp_conn *list = c->tcp_blocked, *conn;
 
-	while (*pp) {
-		struct tcp_conn *conn = *pp;
-
+	/* Take the whole list first: a connection may block again, and is
+	 * then put back on a fresh list. */
+	c->tcp_blocked = NULL;
+	while ((conn = list)) {
+		list = conn->blk_next;
+		conn->flags &= (uint8_t)~TCP_F_BLOCKED;
 		if (conn->f.g != g) {
-			pp = &conn->blk_next;
+			conn->flags |= TCP_F_BLOCKED;
+			conn->blk_next = c->tcp_blocked;
+			c->tcp_blocked = conn;
 			continue;
 		}
-		*pp = conn->blk_next;
-		conn->flags &= (uint8_t)~TCP_F_BLOCKED;
 		tcp_send_data(conn);
 	}
+}
+
+/**
+ * tcp_init() - allocate the TCP relay's per-daemon state
+ * @c:		daemon context
+ *
+ * Return: 0, or -ENOMEM.
+ */
+int tcp_init(struct ctx *c)
+{
+	c->tcp_batch = calloc(1, sizeof(*c->tcp_batch));
+	return c->tcp_batch ? 0 : -ENOMEM;
+}
+
+/**
+ * tcp_fini() - free the TCP relay's per-daemon state
+ * @c:		daemon context
+ */
+void tcp_fini(struct ctx *c)
+{
+	free(c->tcp_batch);
+	c->tcp_batch = NULL;
 }

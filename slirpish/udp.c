@@ -11,9 +11,10 @@
  * - Outbound flows (map_fd < 0), created by the guest's first datagram to a
  *   remote: a non-blocking SOCK_DGRAM socket connected to nat_to_host()'s
  *   address.  Guest payloads are send()'t; the socket's datagrams go back to
- *   the guest from the remote address as the guest saw it.  ECONNREFUSED
- *   (an ICMP error the host got) becomes an ICMP port unreachable toward
- *   the guest, quoting the last UDP header the guest sent.
+ *   the guest from the remote address as the guest saw it.  ECONNREFUSED,
+ *   EHOSTUNREACH and ENETUNREACH (ICMP errors the host got) become ICMP
+ *   port, host or network unreachable toward the guest, quoting the last
+ *   UDP header the guest sent.
  *
  * - Port-map flows (map_fd >= 0), created by udp_map_input() when a host
  *   client sends to a -u listener: the guest sees the datagram come from
@@ -148,13 +149,21 @@ static void udp_idle_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	udp_flow_close(u->f.g->c, &u->f);
 }
 
+/* udp_errno_code() - the ICMP unreachable code for a socket error. */
+static uint8_t udp_errno_code(int e)
+{
+	return e == ECONNREFUSED ? ICMP_PORT_UNREACH :
+	       e == ENETUNREACH ? ICMP_NET_UNREACH : ICMP_HOST_UNREACH;
+}
+
 /**
- * udp_unreach() - tell the guest that the remote port of @u refused
+ * udp_unreach() - tell the guest that the remote of @u cannot be reached
  * @u:		outbound flow
+ * @code:	ICMP_PORT_UNREACH, ICMP_HOST_UNREACH or ICMP_NET_UNREACH
  *
  * Rebuilds the guest's last datagram header as the quoted original.
  */
-static void udp_unreach(struct udp_flow *u)
+static void udp_unreach(struct udp_flow *u, uint8_t code)
 {
 	struct ip4_hdr orig = {
 		.src = u->f.key.gaddr,
@@ -164,7 +173,7 @@ static void udp_unreach(struct udp_flow *u)
 		.l4 = { .data = u->last_hdr, .len = UDP_HLEN },
 	};
 
-	icmp_send_unreach(u->f.g, ICMP_PORT_UNREACH, &orig);
+	icmp_send_unreach(u->f.g, code, &orig);
 }
 
 /**
@@ -186,8 +195,9 @@ static void udp_sock_cb(struct ev_loop *loop, ev_io *w, int revents)
 		ssize_t n = recv(u->fd, udp_rx_buf, sizeof(udp_rx_buf), MSG_DONTWAIT);
 
 		if (n < 0) {
-			if (errno == ECONNREFUSED) {
-				udp_unreach(u);
+			/* An ICMP error the host received for this socket. */
+			if (errno == ECONNREFUSED || errno == EHOSTUNREACH || errno == ENETUNREACH) {
+				udp_unreach(u, udp_errno_code(errno));
 				continue;
 			}
 			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
@@ -293,7 +303,7 @@ void udp_input(struct guest *g, const struct ip4_hdr *ip)
 		return;
 	}
 	if (rd16(h + 6) &&
-	    csum_l4(ip->src, ip->dst, IP4_PROTO_UDP, ip->l4.data, ulen) != 0) {
+	    !ip->csum_ok && csum_l4(ip->src, ip->dst, IP4_PROTO_UDP, ip->l4.data, ulen) != 0) {
 		STAT_INC(&c->stats, BAD_L4_CSUM);
 		return;
 	}
@@ -315,8 +325,10 @@ void udp_input(struct guest *g, const struct ip4_hdr *ip)
 		}
 		STAT_INC(&c->stats, DNS_QUERIES);
 	}
-	if (ip->src == 0 || ip->dst == INADDR_BROADCAST || (ip->dst >> 28) == 0xe) {
-		/* Unconfigured sources, broadcasts and multicast are not relayed. */
+	if (ip->src == 0 || ip->dst == INADDR_BROADCAST || (ip->dst >> 28) == 0xe ||
+	    ip->dst == (c->conf->net | ~conf_netmask(c->conf))) {
+		/* Unconfigured sources, broadcasts (also the virtual network's)
+		 * and multicast are not relayed, and not answered either. */
 		return;
 	}
 
@@ -339,8 +351,7 @@ void udp_input(struct guest *g, const struct ip4_hdr *ip)
 			STAT_INC(&c->stats, BAD_DEST);
 			debug("guest %u: UDP to %s:%u: %s", g->id, udp_addr_str(ip->dst), dport,
 			      strerror(-ret));
-			icmp_send_unreach(g, ret == -ECONNREFUSED ? ICMP_PORT_UNREACH :
-					  ICMP_HOST_UNREACH, ip);
+			icmp_send_unreach(g, udp_errno_code(-ret), ip);
 			return;
 		}
 		u = udp_flow_open(c, g, &key, &sa);
@@ -355,8 +366,9 @@ void udp_input(struct guest *g, const struct ip4_hdr *ip)
 	else
 		n = send(u->fd, payload.data, payload.len, MSG_DONTWAIT);
 	if (n < 0) {
-		if (errno == ECONNREFUSED && u->map_fd < 0)
-			udp_unreach(u);
+		if ((errno == ECONNREFUSED || errno == EHOSTUNREACH || errno == ENETUNREACH) &&
+		    u->map_fd < 0)
+			udp_unreach(u, udp_errno_code(errno));
 		else
 			debug("guest %u: UDP flow %u: send: %s", g->id, u->f.idx, strerror(errno));
 	}

@@ -281,6 +281,34 @@ static int boot_copy(struct vm *vm, uint64_t gpa, const void *src, size_t n)
 	return 0;
 }
 
+/* The site table of a kernel rewritten by ulvm-rewrite. */
+static int boot_load_sites(struct vm *vm, const uint8_t *buf, size_t len,
+			   uint32_t off, uint32_t size)
+{
+	const char *why = "";
+	int rc;
+
+	if (vm->sites.blob) {
+		err("kernel: two site tables");
+		return -EINVAL;
+	}
+	if (off > len || size > len - off) {
+		err("kernel: site table beyond the end of the file");
+		return -EINVAL;
+	}
+	rc = sites_parse(&vm->sites, buf + off, size, &why);
+	if (rc) {
+		err("kernel: bad site table: %s", why);
+		return rc;
+	}
+	if (vm->sites.nstub) {
+		err("kernel: %u sites were rewritten into stubs; this ulvm runs only "
+		    "images made with ulvm-rewrite --traps-only so far", vm->sites.nstub);
+		return -ENOTSUP;
+	}
+	return 0;
+}
+
 static int boot_load_elf(struct vm *vm, const uint8_t *buf, size_t len,
 			 struct boot_entry *out)
 {
@@ -301,6 +329,12 @@ static int boot_load_elf(struct vm *vm, const uint8_t *buf, size_t len,
 		uint32_t filesz = boot_le32(ph + 16), memsz = boot_le32(ph + 20);
 		uint8_t *dst;
 
+		if (boot_le32(ph) == ULVM_PT_SITES) {
+			rc = boot_load_sites(vm, buf, len, off, filesz);
+			if (rc)
+				return rc;
+			continue;
+		}
 		if (boot_le32(ph) != 1 || !memsz)
 			continue;
 		dst = gpa_checked(vm, pa, memsz);
@@ -310,7 +344,10 @@ static int boot_load_elf(struct vm *vm, const uint8_t *buf, size_t len,
 		memset(dst + filesz, 0, memsz - filesz);
 	}
 	out->eip = info.entry;
-	out->kind = "ELF32";
+	out->kind = vm->sites.blob ? "rewritten ELF32" : "ELF32";
+	if (vm->sites.blob)
+		info("kernel: rewritten by ulvm-rewrite: %u sites, %u int3 traps",
+		     vm->sites.hdr.nsites, vm->sites.ntrap);
 	return 0;
 }
 

@@ -425,6 +425,81 @@ static int emul_lxs(struct vm *vm, const cs_x86 *x, enum cpu_sreg r)
 			   m[0] | m[1] << 8 | (uint32_t)m[2] << 16 | (uint32_t)m[3] << 24);
 }
 
+/* Store a selector or 16-bit value into a register (zero-extended) or memory. */
+static int emul_store16(struct vm *vm, const cs_x86_op *op, uint32_t v)
+{
+	struct cpu *c = &vm->cpu;
+	uint16_t w = (uint16_t)v;
+
+	if (op->type == X86_OP_REG)
+		return cpu_set_reg(c, op->reg, v);
+	if (op->type == X86_OP_MEM)
+		return paging_write(vm, emul_ea(c, op), &w, 2, emul_acc(c));
+	return -EILSEQ;
+}
+
+static void emul_set_zf(struct cpu *c, bool zf)
+{
+	if (zf)
+		c->gr[REG_EFL] |= 0x40;
+	else
+		c->gr[REG_EFL] &= ~(greg_t)0x40;
+}
+
+/* popf: what may change depends on CPL and IOPL, as on the CPU. */
+static int emul_popf(struct vm *vm)
+{
+	struct cpu *c = &vm->cpu;
+	uint32_t esp = cpu_gpr(c, GPR_ESP), v, keep = 0, iopl;
+	int rc;
+
+	rc = paging_read(vm, c->seg[SEG_SS].base + esp, &v, 4, emul_acc(c));
+	if (rc)
+		return rc;
+	iopl = (c->vflags & FL_IOPL) >> 12;
+	if (c->cpl)
+		keep |= FL_IOPL;
+	if ((uint32_t)c->cpl > iopl)
+		keep |= FL_IF;
+	cpu_set_eflags(c, (v & ~keep & ~FL_TF) | (cpu_get_eflags(c) & keep));
+	cpu_set_gpr(c, GPR_ESP, esp + 4);
+	return 0;
+}
+
+/* lar/lsl/verr/verw on a guest selector: ZF says whether it is usable. */
+static int emul_seg_query(struct vm *vm, const cs_insn *in)
+{
+	struct cpu *c = &vm->cpu;
+	const cs_x86 *x = &in->detail->x86;
+	const cs_x86_op *src = &x->operands[x->op_count - 1];
+	uint8_t raw[8];
+	struct cpu_desc d;
+	uint16_t sel;
+	bool ok;
+	int rc;
+
+	rc = emul_sel_operand(vm, src, &sel);
+	if (rc)
+		return rc;
+	ok = (sel & ~3u) && !(sel & 4) && (sel & ~7u) + 7u <= c->gdtr.limit &&
+	     !paging_read(vm, c->gdtr.base + (sel & ~7u), raw, 8, PG_NOAD);
+	if (ok) {
+		cpu_desc_decode(raw, &d);
+		ok = d.p && d.dpl >= (unsigned int)c->cpl;
+		if (in->id == X86_INS_VERR)
+			ok = ok && d.s && (!(d.type & 8) || (d.type & 2));
+		if (in->id == X86_INS_VERW)
+			ok = ok && d.s && !(d.type & 8) && (d.type & 2);
+	}
+	emul_set_zf(c, ok);
+	if (!ok || in->id == X86_INS_VERR || in->id == X86_INS_VERW)
+		return 0;
+	if (in->id == X86_INS_LSL)
+		return cpu_set_reg(c, x->operands[0].reg, d.limit);
+	return cpu_set_reg(c, x->operands[0].reg,
+			   (raw[5] << 8 | (uint32_t)raw[6] << 16) & 0x00f0ff00u);
+}
+
 /* The body of emul_insn(): returns the step result, EIP not yet advanced. */
 static int emul_one(struct vm *vm, const cs_insn *in, bool *jumped)
 {
@@ -461,6 +536,9 @@ static int emul_one(struct vm *vm, const cs_insn *in, bool *jumped)
 	case X86_INS_OUTSW: return emul_string_io(vm, x, 2, true);
 	case X86_INS_OUTSD: return emul_string_io(vm, x, 4, true);
 	case X86_INS_MOV:
+		if (x->op_count == 2 && x->operands[1].type == X86_OP_REG &&
+		    (s = emul_sreg(x->operands[1].reg)) >= 0)	/* mov r/m, sreg */
+			return emul_store16(vm, op0, c->seg[s].sel);
 		if (x->op_count != 2 || op0->type != X86_OP_REG)
 			return -ENOSYS;
 		s = emul_sreg(op0->reg);
@@ -482,6 +560,51 @@ static int emul_one(struct vm *vm, const cs_insn *in, bool *jumped)
 		if (!rc)
 			cpu_set_gpr(c, GPR_ESP, v + 4);
 		return rc;
+	case X86_INS_PUSH:
+		s = x->op_count == 1 && op0->type == X86_OP_REG ? emul_sreg(op0->reg) : -1;
+		if (s < 0)
+			return -ENOSYS;
+		return emul_push(vm, c->seg[s].sel);
+	case X86_INS_PUSHFD:
+		return emul_push(vm, cpu_get_eflags(c) & ~0x30000u);	/* VM, RF read 0 */
+	case X86_INS_POPFD:
+		return emul_popf(vm);
+	case X86_INS_SGDT:
+	case X86_INS_SIDT: {
+		const struct cpu_dtr *t = in->id == X86_INS_SGDT ? &c->gdtr : &c->idtr;
+		uint8_t m[6] = { (uint8_t)t->limit, (uint8_t)(t->limit >> 8), (uint8_t)t->base,
+				 (uint8_t)(t->base >> 8), (uint8_t)(t->base >> 16),
+				 (uint8_t)(t->base >> 24) };
+
+		if (op0->type != X86_OP_MEM)
+			return -EILSEQ;
+		return paging_write(vm, emul_ea(c, op0), m, 6, emul_acc(c));
+	}
+	case X86_INS_SLDT:
+		return emul_store16(vm, op0, c->ldtr);
+	case X86_INS_STR:
+		return emul_store16(vm, op0, c->tr);
+	case X86_INS_SMSW:
+		return emul_store16(vm, op0, op0->type == X86_OP_REG ? c->cr0 : c->cr0 & 0xffff);
+	case X86_INS_LAR:
+	case X86_INS_LSL:
+	case X86_INS_VERR:
+	case X86_INS_VERW:
+		return emul_seg_query(vm, in);
+	case X86_INS_RDTSC:
+		q = __builtin_ia32_rdtsc();
+		cpu_set_gpr(c, GPR_EAX, (uint32_t)q);
+		cpu_set_gpr(c, GPR_EDX, (uint32_t)(q >> 32));
+		return 0;
+	case X86_INS_STAC:
+	case X86_INS_CLAC:
+		return 0;			/* AC is virtual: no SMAP for the guest */
+	case X86_INS_XSETBV:
+	case X86_INS_MONITOR:
+	case X86_INS_MWAIT:
+	case X86_INS_VMCALL:
+	case X86_INS_VMMCALL:
+		return EXC(VEC_UD, 0);		/* features the vCPU does not offer */
 	case X86_INS_LDS: return emul_lxs(vm, x, SEG_DS);
 	case X86_INS_LES: return emul_lxs(vm, x, SEG_ES);
 	case X86_INS_LFS: return emul_lxs(vm, x, SEG_FS);
@@ -665,6 +788,38 @@ int emul_mem(struct vm *vm, uint32_t lin, char *what, unsigned int what_len)
 	return rc;
 }
 
+/* Emulate the instruction decoded in vm->cs_insn, found at @eip. */
+static int emul_run(struct vm *vm, uint32_t eip, bool peek_hlt, char *what,
+		    unsigned int what_len)
+{
+	struct cpu *c = &vm->cpu;
+	const cs_insn *in = vm->cs_insn;
+	bool jumped;
+	int rc;
+
+	snprintf(what, what_len, "%s %s", in->mnemonic, in->op_str);
+	trap_count_insn(in->id);
+	if (vm->trace_all)
+		fprintf(stderr, "ulvm: emul %#x:%#x cpl%d %s\n", c->seg[SEG_CS].sel, eip, c->cpl, what);
+	cpu_set_eip(c, eip);
+	rc = emul_one(vm, in, &jumped);
+	if ((rc == 0 || rc == EMUL_HALT) && !jumped)
+		cpu_set_eip(c, eip + in->size);
+	if (rc == 0 && in->id == X86_INS_STI && peek_hlt) {
+		uint8_t next;
+
+		/* sti; hlt: the interrupt shadow lets hlt start before any
+		 * interrupt is taken, so take them both as one. */
+		if (!paging_read(vm, c->seg[SEG_CS].base + eip + in->size, &next, 1,
+				 emul_acc(c)) && next == 0xf4) {
+			trap_count_insn(X86_INS_HLT);
+			cpu_set_eip(c, eip + in->size + 1);
+			rc = EMUL_HALT;
+		}
+	}
+	return rc;
+}
+
 /**
  * emul_insn() - emulate the instruction at the guest's CS:EIP
  * @vm:		virtual machine in a trap
@@ -679,32 +834,36 @@ int emul_insn(struct vm *vm, char *what, unsigned int what_len)
 {
 	struct cpu *c = &vm->cpu;
 	uint32_t eip = cpu_eip(c);
-	const cs_insn *in = vm->cs_insn;
-	bool jumped;
 	int rc;
 
 	what[0] = '\0';
 	rc = emul_fetch_decode(vm, c->seg[SEG_CS].base + eip, eip);
 	if (rc)
 		return rc;
-	snprintf(what, what_len, "%s %s", in->mnemonic, in->op_str);
-	trap_count_insn(in->id);
-	if (vm->trace_all)
-		fprintf(stderr, "ulvm: emul %#x:%#x cpl%d %s\n", c->seg[SEG_CS].sel, eip, c->cpl, what);
-	rc = emul_one(vm, in, &jumped);
-	if ((rc == 0 || rc == EMUL_HALT) && !jumped)
-		cpu_set_eip(c, eip + in->size);
-	if (rc == 0 && in->id == X86_INS_STI) {
-		uint8_t next;
+	return emul_run(vm, eip, true, what, what_len);
+}
 
-		/* sti; hlt: the interrupt shadow lets hlt start before any
-		 * interrupt is taken, so take them both as one. */
-		if (!paging_read(vm, c->seg[SEG_CS].base + eip + in->size, &next, 1,
-				 emul_acc(c)) && next == 0xf4) {
-			trap_count_insn(X86_INS_HLT);
-			cpu_set_eip(c, eip + in->size + 1);
-			rc = EMUL_HALT;
-		}
-	}
-	return rc;
+/**
+ * emul_bytes() - emulate an instruction given by its bytes (a rewritten site)
+ * @vm:		virtual machine in a trap
+ * @eip:	EIP of the instruction (the site's address in CS)
+ * @insn:	its original bytes
+ * @len:	their number
+ * @what:	buffer receiving the instruction text
+ * @what_len:	its size
+ *
+ * Return: as emul_insn(); -EILSEQ when the bytes are not one instruction.
+ */
+int emul_bytes(struct vm *vm, uint32_t eip, const uint8_t *insn, unsigned int len,
+	       char *what, unsigned int what_len)
+{
+	const uint8_t *p = insn;
+	size_t n = len;
+	uint64_t addr = eip;
+
+	what[0] = '\0';
+	if (!cs_disasm_iter(vm->capstone, &p, &n, &addr, vm->cs_insn) ||
+	    ((cs_insn *)vm->cs_insn)->size != len)
+		return -EILSEQ;
+	return emul_run(vm, eip, false, what, what_len);
 }

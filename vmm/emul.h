@@ -15,6 +15,8 @@ struct vm;
 int emul_init(struct vm *vm) WARN_UNUSED;
 void emul_fini(struct vm *vm);
 int emul_insn(struct vm *vm, char *what, unsigned int what_len);
+int emul_bytes(struct vm *vm, uint32_t eip, const uint8_t *insn, unsigned int len,
+	       char *what, unsigned int what_len);
 int emul_mem(struct vm *vm, uint32_t lin, char *what, unsigned int what_len);
 int emul_fetch_decode(struct vm *vm, uint32_t lin, uint32_t eip);
 

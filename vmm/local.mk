@@ -15,6 +15,7 @@ libvmm_a_SOURCES = \
 	vmm/pic.c vmm/pic.h \
 	vmm/pit.c vmm/pit.h \
 	vmm/rtc.c vmm/rtc.h \
+	vmm/sites.c vmm/sites.h \
 	vmm/trap.c vmm/trap.h vmm/trap_priv.h \
 	vmm/uart.c vmm/uart.h \
 	vmm/util.c vmm/util.h \

@@ -34,6 +34,7 @@
 #include <poll.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/signalfd.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -67,7 +68,8 @@ static const char *const trap_kind_names[] = {
 	[TRAP_EMUL_MEM] = "page 0 access emulated",
 	[TRAP_SEGFIX] = "native segment load fixed",
 	[TRAP_EXC_GUEST] = "other exception delivered",
-	[TRAP_BREAKPOINT] = "int3",
+	[TRAP_BREAKPOINT] = "int3 (guest's own)",
+	[TRAP_SITE] = "int3 site emulated",
 	[TRAP_SYSCALL] = "int $0x80 (SUD)",
 	[TRAP_TIMER] = "host timer",
 	[TRAP_HALT] = "hlt",
@@ -96,6 +98,7 @@ static timer_t trap_timer;
 static bool trap_timer_ok;
 static uint64_t trap_timer_at;
 static bool trap_sud_on;
+static int trap_sigfd = -1;
 
 void trap_enter(const struct trap_entry_frame *f);
 void trap_sig_stub(void);
@@ -280,6 +283,19 @@ int trap_init(struct vm *vm)
 	if (timer_create(CLOCK_MONOTONIC, &sev, &trap_timer))
 		return -errno;
 	trap_timer_ok = true;
+	{
+		/* hlt waits with every signal blocked: termination requests
+		 * are seen through a signalfd instead. */
+		sigset_t set;
+
+		sigemptyset(&set);
+		sigaddset(&set, SIGTERM);
+		sigaddset(&set, SIGINT);
+		sigaddset(&set, SIGHUP);
+		trap_sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+		if (trap_sigfd < 0)
+			return -errno;
+	}
 	trap_sud_sel = TRAP_SUD_ALLOW;
 	if (prctl(PR_SET_SYSCALL_USER_DISPATCH, PR_SYS_DISPATCH_ON,
 		  (unsigned long)__executable_start,
@@ -302,6 +318,9 @@ void trap_fini(struct vm *vm)
 	if (trap_sud_on)
 		prctl(PR_SET_SYSCALL_USER_DISPATCH, PR_SYS_DISPATCH_OFF, 0, 0, 0);
 	trap_sud_on = false;
+	if (trap_sigfd >= 0)
+		close(trap_sigfd);
+	trap_sigfd = -1;
 	if (trap_timer_ok)
 		timer_delete(trap_timer);
 	trap_timer_ok = false;
@@ -356,6 +375,17 @@ static void trap_devices(struct vm *vm, uint64_t now, bool tick)
 	}
 }
 
+/* Can any device still interrupt a halted guest? (Else it is dead.) */
+static bool trap_wake_possible(const struct vm *vm)
+{
+	uint8_t imr = vm->pic.c[0].imr;
+
+	if (vm->pit.irq_next != PIT_NEVER && !(imr & 0x01))
+		return true;
+	return vm->console_fd >= 0 && (vm->uart.ier & 0x01) && (vm->uart.mcr & 0x08) &&
+	       !(imr & 0x10);
+}
+
 /* hlt: sleep until an interrupt the guest takes is pending. */
 static void trap_halt(struct vm *vm)
 {
@@ -363,7 +393,11 @@ static void trap_halt(struct vm *vm)
 	console_flush();
 	for (;;) {
 		uint64_t now = vm_now(NULL), wait_ns = 1000000000ull;
-		struct pollfd p = { .fd = vm->console_fd, .events = POLLIN };
+		struct pollfd p[2] = {
+			{ .fd = trap_sigfd, .events = POLLIN },
+			{ .fd = vm->console_fd, .events = POLLIN },
+		};
+		struct signalfd_siginfo ssi;
 
 		trap_devices(vm, now, true);
 		if (vm->exit_req)
@@ -375,14 +409,24 @@ static void trap_halt(struct vm *vm)
 		}
 		if (pic_pending(&vm->pic) >= 0)
 			return;
+		if (!trap_wake_possible(vm)) {
+			vm_request_exit(vm, 1, "guest halted for good at %#x: no interrupt source armed",
+					cpu_eip(&vm->cpu));
+			return;
+		}
 		if (vm->pit.irq_next != PIT_NEVER)
 			wait_ns = vm->pit.irq_next > now ? vm->pit.irq_next - now : 0;
 		if (wait_ns > 1000000000ull)
 			wait_ns = 1000000000ull;
 		if (vm->uart.rx_len == UART_RX_SIZE)
-			p.fd = -1;
+			p[1].fd = -1;
 		/* poll() has millisecond resolution: round up, never spin */
-		poll(&p, p.fd >= 0 ? 1 : 0, (int)((wait_ns + 999999) / 1000000));
+		poll(p, 2, (int)((wait_ns + 999999) / 1000000));
+		if (read(trap_sigfd, &ssi, sizeof(ssi)) == sizeof(ssi)) {
+			vm->stats.kind[TRAP_HOSTSIG]++;
+			vm_request_exit(vm, 128 + (int)ssi.ssi_signo, "terminated by signal %u",
+					ssi.ssi_signo);
+		}
 	}
 }
 
@@ -465,6 +509,44 @@ static int trap_fix_sregs(struct vm *vm)
 	return n;
 }
 
+/* The rewritten site at linear address @at, if there is one. */
+static bool trap_site(struct vm *vm, uint32_t at, struct ulvm_st_site *site)
+{
+	if (!vm->sites.blob)
+		return false;
+	if (!sites_find(&vm->sites, at, site))
+		return true;
+	/* early code runs at its physical address, with paging off or just
+	 * turned on (not only the sites flagged ULVM_SITE_F_PHYS: head code
+	 * calls into .text); only kernel code, never a user int3 */
+	return vm->cpu.cpl == 0 && at < vm->sites.hdr.page_offset &&
+	       !sites_find(&vm->sites, at + vm->sites.hdr.page_offset, site);
+}
+
+/* int3: a rewritten site to emulate, or the guest's own breakpoint. */
+static void trap_int3(struct vm *vm, char *insn, unsigned int insn_len)
+{
+	struct cpu *c = &vm->cpu;
+	uint32_t eip = cpu_eip(c) - 1, base = c->seg[SEG_CS].base;
+	struct ulvm_st_site site, next;
+	int rc;
+
+	if (!trap_site(vm, base + eip, &site)) {
+		vm->stats.kind[TRAP_BREAKPOINT]++;
+		irq_deliver(vm, VEC_BP, IRQ_SOFT, false, 0);
+		return;
+	}
+	vm->stats.kind[TRAP_SITE]++;
+	rc = emul_bytes(vm, eip, site.insn, site.len, insn, insn_len);
+	/* sti; hlt (both sites): take them as one, as the interrupt shadow does */
+	if (rc == 0 && site.cls == ULVM_SC_STI && trap_site(vm, base + eip + site.len, &next) &&
+	    next.cls == ULVM_SC_HLT && !c->cpl) {
+		cpu_set_eip(c, eip + site.len + next.len);
+		rc = EMUL_HALT;
+	}
+	trap_result(vm, rc, "rewritten site", insn);
+}
+
 /* int $0x80 (or a 32/64-bit syscall) stopped by Syscall User Dispatch. */
 static void trap_syscall(struct vm *vm, siginfo_t *si)
 {
@@ -544,8 +626,7 @@ void trap_handler(int sig, siginfo_t *si, ucontext_t *uc)
 		break;
 	case SIGTRAP:
 		if (gr[REG_TRAPNO] == 3) {
-			vm->stats.kind[TRAP_BREAKPOINT]++;
-			irq_deliver(vm, VEC_BP, IRQ_SOFT, false, 0);
+			trap_int3(vm, insn, sizeof(insn));
 		} else {
 			vm->stats.kind[TRAP_EXC_GUEST]++;
 			irq_deliver(vm, VEC_DB, IRQ_EXC, false, 0);

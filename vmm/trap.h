@@ -16,7 +16,8 @@ enum trap_kind {
 	TRAP_EMUL_MEM,		/* access to unmappable page 0 emulated */
 	TRAP_SEGFIX,		/* a natively loaded host selector replaced */
 	TRAP_EXC_GUEST,		/* other exception delivered to the guest */
-	TRAP_BREAKPOINT,	/* int3 */
+	TRAP_BREAKPOINT,	/* int3 of the guest's own */
+	TRAP_SITE,		/* int3 of a rewritten site: emulated */
 	TRAP_SYSCALL,		/* int $0x80 caught by Syscall User Dispatch */
 	TRAP_TIMER,		/* host timer signal: devices polled */
 	TRAP_HALT,		/* hlt: waited for an interrupt */

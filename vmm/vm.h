@@ -13,6 +13,7 @@
 #include "vmm/pic.h"
 #include "vmm/pit.h"
 #include "vmm/rtc.h"
+#include "vmm/sites.h"
 #include "vmm/trap.h"
 #include "vmm/uart.h"
 
@@ -30,6 +31,7 @@
  * @pit:	interval timer
  * @uart:	ttyS0
  * @rtc:	CMOS clock
+ * @sites:	site table of a kernel rewritten by ulvm-rewrite (empty if none)
  * @capstone:	capstone handle (csh) for the guest's 32-bit code
  * @cs_insn:	capstone instruction buffer reused by every decode
  * @trace:	--trace given: print trap counts at exit
@@ -49,6 +51,7 @@ struct vm {
 	struct pit pit;
 	struct uart uart;
 	struct rtc rtc;
+	struct sites sites;
 	uintptr_t capstone;
 	void *cs_insn;
 	bool trace, trace_all;

@@ -2,8 +2,17 @@
 /* Copyright (c) 2026 The ulvm authors */
 /* test_icmp.c - ICMP echo through the daemon: answered by virtual hosts, relayed, or dropped. */
 
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE 1	/* unshare() */
+#endif
+
 #include <check.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <sched.h>
+#include <stdio.h>
+#include <sys/ioctl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -152,6 +161,92 @@ START_TEST(test_icmp_relay_or_drop)
 }
 END_TEST
 
+/* icmp_test_netns() - a private network namespace whose lo is 192.0.2.99, ping sockets allowed; 0 or -1. */
+static int icmp_test_netns(void)
+{
+	struct ifreq ifr;
+	struct sockaddr_in *sa = (struct sockaddr_in *)(void *)&ifr.ifr_addr;
+	int fd, ok;
+
+	/* Without fork mode, the namespace would outlive this test: do not. */
+	if (getenv("CK_FORK") && !strcmp(getenv("CK_FORK"), "no"))
+		return -1;
+	if (unshare(CLONE_NEWNET))
+		return -1;
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	ck_assert_int_ge(fd, 0);
+	memset(&ifr, 0, sizeof(ifr));
+	strcpy(ifr.ifr_name, "lo");
+	sa->sin_family = AF_INET;
+	sa->sin_addr.s_addr = htonl(0xc0000263u);
+	ok = !ioctl(fd, SIOCSIFADDR, &ifr);
+	ifr.ifr_flags = IFF_UP | IFF_RUNNING;
+	ok = ok && !ioctl(fd, SIOCSIFFLAGS, &ifr);
+	close(fd);
+	fd = open("/proc/sys/net/ipv4/ping_group_range", O_WRONLY | O_CLOEXEC);
+	ok = ok && fd >= 0 && write(fd, "0 2147483647", 12) == 12;
+	if (fd >= 0)
+		close(fd);
+	return ok ? 0 : -1;
+}
+
+/*
+ * The relay through a real ping socket, where this test may create a
+ * network namespace (root): echo to 192.0.2.99 (the namespace's own
+ * address) comes back with the guest's identifier, through one flow.
+ */
+START_TEST(test_icmp_relay_netns)
+{
+	if (icmp_test_netns()) {
+		fprintf(stderr, "test_icmp_relay_netns: no private network namespace, skipped\n");
+		return;
+	}
+	icmp_setup();
+	icmp_test_echo(0xc0000263u, 0x4242, 1);
+	ck_assert_uint_eq(flow_count(&h->c), 1);
+	icmp_test_echo(0xc0000263u, 0x4242, 2);
+	icmp_test_echo(0xc0000263u, 0x0001, 3);	/* another id: another flow */
+	ck_assert_uint_eq(flow_count(&h->c), 2);
+	ck_assert_uint_eq(h_stat(h, STAT_ICMP_ECHOS), 3);
+	icmp_teardown();
+}
+END_TEST
+
+/* Random ICMP messages to the gateway (correct checksums, random types and lengths): no crash. */
+START_TEST(test_icmp_random_garbage)
+{
+	uint8_t f[600], m[560];
+	unsigned i, j, echos = 0;
+
+	srand(99);
+	for (i = 0; i < 2000; i++) {
+		size_t mlen = (size_t)rand() % sizeof(m);
+		uint16_t s;
+
+		for (j = 0; j < mlen; j++)
+			m[j] = (uint8_t)rand();
+		if (mlen >= 8) {
+			if (i % 2)
+				m[0] = 8, m[1] = 0;
+			m[2] = m[3] = 0;
+			s = h_csum(m, mlen, 0);
+			m[2] = (uint8_t)(s >> 8);
+			m[3] = (uint8_t)s;
+			echos += m[0] == 8 && m[1] == 0;
+		}
+		h_send(h, f, h_build_ip4(h, f, 1, H_GUEST, i % 4 ? H_GW : H_DNS, m, mlen));
+		if (i % 100 == 99)
+			while (h_recv(h, r, 1) == 0)
+				;
+	}
+	while (h_recv(h, r, 50) == 0)
+		;
+	ck_assert_uint_eq(h_stat(h, STAT_ICMP_ECHOS), echos);
+	ck_assert_uint_gt(h_stat(h, STAT_BAD_L4), 0);
+	icmp_test_echo(H_GW, 7, 7);
+}
+END_TEST
+
 Suite *icmp_suite(void);
 Suite *icmp_suite(void)
 {
@@ -165,6 +260,10 @@ Suite *icmp_suite(void)
 	tcase_add_test(tc, test_icmp_truncated);
 	tcase_add_test(tc, test_icmp_other_type_ignored);
 	tcase_add_test(tc, test_icmp_relay_or_drop);
+	tcase_add_test(tc, test_icmp_random_garbage);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("relay");
+	tcase_add_test(tc, test_icmp_relay_netns);
 	suite_add_tcase(s, tc);
 	return s;
 }

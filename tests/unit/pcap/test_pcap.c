@@ -213,6 +213,26 @@ START_TEST(test_pcap_tshark)
 }
 END_TEST
 
+/* pcap_test_tshark_arp() - if tshark exists, it dissects the capture as request then reply. */
+static void pcap_test_tshark_arp(void)
+{
+	char cmd[256], out[64] = "";
+	FILE *p;
+	size_t n;
+
+	if (access("/usr/bin/tshark", X_OK))
+		return;
+	snprintf(cmd, sizeof(cmd),
+		 "/usr/bin/tshark -r %s -T fields -e arp.opcode -e arp.src.proto_ipv4 2>/dev/null",
+		 pcap_test_path);
+	p = popen(cmd, "r");
+	ck_assert_ptr_nonnull(p);
+	n = fread(out, 1, sizeof(out) - 1, p);
+	out[n] = 0;
+	ck_assert_int_eq(pclose(p), 0);
+	ck_assert_str_eq(out, "1\t10.0.2.15\n2\t10.0.2.2\n");
+}
+
 /* Through the daemon with --pcap: the guest's request and slirpish's reply are both captured. */
 START_TEST(test_pcap_daemon)
 {
@@ -227,6 +247,7 @@ START_TEST(test_pcap_daemon)
 	h_send(h, req, rlen);
 	ck_assert_int_eq(h_recv(h, r, H_TIMEOUT_MS), 0);
 	h_teardown(h);		/* pcap_close() flushes */
+	pcap_test_tshark_arp();
 	b = pcap_test_read(&len);
 	ck_assert_uint_eq(len, 24 + 16 + rlen + 16 + r->len);
 	ck_assert_uint_eq(pcap_test_u32(b + 24 + 8), rlen);

@@ -572,6 +572,31 @@ START_TEST(test_site_in_data)
 }
 END_TEST
 
+START_TEST(test_system_map)
+{
+	/* As test_site_in_data, but the second function start comes from a System.map. */
+	static const uint8_t text[] = { 0xfa, 0xe8, 0x55, 0x89, 0xe5, 0x5d, 0xc3 };
+	static const uint32_t funcs[] = { 0 };
+	static const char map[] = "ffffffffffffffff B The real System.map is elsewhere\n"
+				  "10000002 T f1\n"
+				  "garbage line\n"
+				  "10000004 D not_code\n";
+	struct rw_opts o = { .sysmap = map, .sysmap_len = sizeof(map) - 1 };
+	static struct tb b;
+
+	tb_build(&b, text, sizeof(text), funcs, 1, NULL, 0);
+	tb_rewrite(&b, &o);
+	ck_assert_uint_eq(b.out.stats.nfuncs_map, 1);
+	ck_assert_uint_eq(tb_site(&b, 0)->disp, ULVM_SD_DATA);
+	tb_free(&b);
+	/* Without it, decoding never learns of f1 and the cli is code. */
+	tb_build(&b, text, sizeof(text), funcs, 1, NULL, 0);
+	tb_rewrite(&b, NULL);
+	ck_assert_uint_ne(tb_site(&b, 0)->disp, ULVM_SD_DATA);
+	tb_free(&b);
+}
+END_TEST
+
 START_TEST(test_irq_save_cluster)
 {
 	/*
@@ -613,14 +638,13 @@ START_TEST(test_monitor_call_stub)
 	r = &b.t.regions[s->region];
 	stub = tb_stub(&b, r->stub);
 	ck_assert(s->call_ret > r->stub && s->call_ret < r->stub + r->stub_len);
-	/* pushl $id; lcall *vcpu.call just before the return address; leal 4(%esp),%esp at it. */
-	call = stub + (s->call_ret - r->stub) - 11;
+	/* pushl $id; lcall *%ss:vcpu.call before the return address; leal 4(%esp),%esp at it. */
+	call = stub + (s->call_ret - r->stub) - 12;
 	ck_assert_uint_eq(call[0], 0x68);
 	ck_assert_uint_eq(rw_le32(call + 1), s->id);
-	ck_assert_uint_eq(call[5], 0xff);
-	ck_assert_uint_eq(call[6], 0x1d);
-	ck_assert_uint_eq(rw_le32(call + 7), ULVM_VCPU_VADDR_DEFAULT + ULVM_VCPU_OFF_CALL);
-	ck_assert(!memcmp(call + 11, "\x8d\x64\x24\x04", 4));
+	ck_assert(!memcmp(call + 5, "\x36\xff\x1d", 3));
+	ck_assert_uint_eq(rw_le32(call + 8), ULVM_VCPU_VADDR_DEFAULT + ULVM_VCPU_OFF_CALL);
+	ck_assert(!memcmp(call + 12, "\x8d\x64\x24\x04", 4));
 	tb_free(&b);
 }
 END_TEST
@@ -646,6 +670,46 @@ START_TEST(test_iret_noreturn)
 	stub = tb_stub(&b, r->stub);
 	/* A ud2 guards the call that never returns. */
 	ck_assert(!memcmp(stub + r->stub_len - 2, "\x0f\x0b", 2));
+	tb_free(&b);
+}
+END_TEST
+
+START_TEST(test_call_moved)
+{
+	/*
+	 * f0 (0): ret; int3 x 15
+	 * f1 (16): call f0; sti; call f0; pop %ebp; ret
+	 * The sti sits between two calls: the second call moves into the stub
+	 * with its target kept; with no_move_calls it is a trap.
+	 */
+	static const uint8_t text[] = { 0xc3, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc,
+					0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc,
+					0xe8, 0xeb, 0xff, 0xff, 0xff, 0xfb, 0xe8, 0xe5,
+					0xff, 0xff, 0xff, 0x5d, 0xc3 };
+	static const uint32_t funcs[] = { 0, 16 };
+	struct rw_opts o = { .no_move_calls = 1 };
+	static struct tb b;
+	const struct ulvm_st_site *s;
+	const struct ulvm_st_region *r;
+	const uint8_t *stub;
+	size_t i;
+	int found = 0;
+
+	tb_build(&b, text, sizeof(text), funcs, 2, NULL, 0);
+	tb_rewrite(&b, NULL);
+	s = tb_site(&b, 21);
+	ck_assert_uint_eq(s->disp, ULVM_SD_STUB_EMUL);
+	r = &b.t.regions[s->region];
+	ck_assert_uint_eq(r->vaddr, TB_VA + 21);
+	stub = tb_stub(&b, r->stub);
+	for (i = 0; i + 5 <= r->stub_len; i++)
+		if (stub[i] == 0xe8 && r->stub + (uint32_t)i + 5 + rw_le32(stub + i + 1) == TB_VA)
+			found = 1;
+	ck_assert(found);
+	tb_free(&b);
+	tb_build(&b, text, sizeof(text), funcs, 2, NULL, 0);
+	tb_rewrite(&b, &o);
+	ck_assert_uint_eq(tb_site(&b, 21)->disp, ULVM_SD_TRAP);
 	tb_free(&b);
 }
 END_TEST
@@ -732,16 +796,16 @@ START_TEST(test_stub_sequences)
 	uint32_t vif = 0x2000 + ULVM_VCPU_OFF_VIF;
 	int len;
 
-	/* pushf: pushfl; pushfl; testb $1,vif; jnz +8; andl $~IF,4(%esp); popfl; jmp back */
+	/* pushf: pushfl; pushfl; testb $1,%ss:vif; jnz +8; andl $~IF,4(%esp); popfl; jmp back */
 	memset(&in, 0, sizeof(in));
 	in.b = &pushf;
 	in.len = 1;
 	in.site = 1;
 	len = rw_stub_emit(&in, 1, 0x1001, 0x5000, 0x2000, out, sizeof(out));
-	ck_assert_int_eq(len, 2 + 7 + 2 + 8 + 1 + 5);
-	ck_assert(!memcmp(out, "\x9c\x9c\xf6\x05", 4));
-	ck_assert_uint_eq(rw_le32(out + 4), vif);
-	ck_assert(!memcmp(out + 8, "\x01\x75\x08\x81\x64\x24\x04\xff\xfd\xff\xff\x9d\xe9", 13));
+	ck_assert_int_eq(len, 2 + 8 + 2 + 8 + 1 + 5);
+	ck_assert(!memcmp(out, "\x9c\x9c\x36\xf6\x05", 5));
+	ck_assert_uint_eq(rw_le32(out + 5), vif);
+	ck_assert(!memcmp(out + 9, "\x01\x75\x08\x81\x64\x24\x04\xff\xfd\xff\xff\x9d\xe9", 13));
 	ck_assert_uint_eq(0x5000 + (uint32_t)len + rw_le32(out + len - 4), 0x1001);
 	ck_assert(in.emul && !in.call_ret);
 
@@ -756,10 +820,30 @@ START_TEST(test_stub_sequences)
 	in.b = &sti;
 	len = rw_stub_emit(&in, 1, 0x1001, 0x5000, 0x2000, out, sizeof(out));
 	ck_assert_int_gt(len, 0);
-	ck_assert(!memcmp(out, "\xc6\x05", 2));
-	ck_assert_uint_eq(out[6], 1);
-	ck_assert_uint_eq(out[7], 0x9c);
+	ck_assert(!memcmp(out, "\x36\xc6\x05", 3));
+	ck_assert_uint_eq(out[7], 1);
+	ck_assert_uint_eq(out[8], 0x9c);
 	ck_assert_uint_eq(out[len - 6], 0x9d);
+
+	/* sti; hlt: no pending check after sti, the hlt's monitor call delivers. */
+	{
+		static const uint8_t hlt = 0xf4;
+		struct rw_stub_insn two[2];
+
+		memset(two, 0, sizeof(two));
+		two[0].b = &sti;
+		two[0].len = 1;
+		two[0].site = 1;
+		two[1].b = &hlt;
+		two[1].len = 1;
+		two[1].site = 1;
+		two[1].id = 7;
+		len = rw_stub_emit(two, 2, 0x1002, 0x5000, 0x2000, out, sizeof(out));
+		ck_assert_int_eq(len, 8 + 16 + 5);
+		ck_assert_uint_eq(out[8], 0x68);
+		ck_assert_uint_eq(rw_le32(out + 9), 7);
+		ck_assert(!two[0].call_ret && two[1].call_ret == 0x5000 + 8 + 12);
+	}
 
 	/* Too small a buffer fails cleanly. */
 	ck_assert_int_eq(rw_stub_emit(&in, 1, 0x1001, 0x5000, 0x2000, out, 8), -1);
@@ -1129,9 +1213,11 @@ Suite *rewriter_suite(void)
 	tcase_add_test(tc, test_short_function_via_slot);
 	tcase_add_test(tc, test_short_function_traps_without_slot);
 	tcase_add_test(tc, test_site_in_data);
+	tcase_add_test(tc, test_system_map);
 	tcase_add_test(tc, test_irq_save_cluster);
 	tcase_add_test(tc, test_monitor_call_stub);
 	tcase_add_test(tc, test_iret_noreturn);
+	tcase_add_test(tc, test_call_moved);
 	tcase_add_test(tc, test_rdtsc_policy);
 	tcase_add_test(tc, test_traps_only);
 	tcase_add_test(tc, test_alternative_made_inert);

@@ -206,6 +206,70 @@ START_TEST(test_udp_unreachable_dest)
 }
 END_TEST
 
+/* Broadcasts and multicast are neither relayed nor answered with errors. */
+START_TEST(test_udp_broadcast_silent)
+{
+	h = h_setup(NULL);
+	h_send_udp(h, 0x0a0002ffu, 40000, 137, "netbios", 7);	/* 10.0.2.255 */
+	h_send_udp(h, 0xffffffffu, 40000, 9, "bcast", 5);
+	h_send_udp(h, 0xe00000fbu, 5353, 5353, "mdns", 4);	/* 224.0.0.251 */
+	ck_assert_int_eq(h_recv(h, r, 200), -1);
+	ck_assert_uint_eq(h_stat(h, STAT_BAD_DEST), 0);
+	ck_assert_uint_eq(h_stat(h, STAT_UDP_FLOWS), 0);
+	ck_assert_uint_eq(flow_count(&h->c), 0);
+	h_teardown(h);
+}
+END_TEST
+
+/*
+ * Random datagrams to the DHCP server and the DNS address, valid up to the
+ * UDP header, then random bytes in the IP and UDP headers themselves: the
+ * daemon survives them all and still answers.
+ */
+START_TEST(test_udp_random_garbage)
+{
+	uint8_t f[700], p[600];
+	unsigned i, j;
+	size_t len;
+
+	h = h_setup(NULL);
+	srand(4242);
+	for (i = 0; i < 3000; i++) {
+		size_t plen = (size_t)rand() % sizeof(p);
+
+		for (j = 0; j < plen; j++)
+			p[j] = (uint8_t)rand();
+		if (i % 3 == 0 && plen > 240) {	/* a DHCP message with random options */
+			p[0] = 1; p[1] = 1; p[2] = 6;
+			p[236] = 99; p[237] = 130; p[238] = 83; p[239] = 99;
+		}
+		if (i % 3 == 1 && plen > 12)	/* a DNS query header with random questions */
+			p[2] &= 0x7f;
+		len = h_build_udp(h, f, i % 2 ? 0 : H_GUEST, 68, i % 3 == 1 ? H_DNS : 0xffffffffu,
+				  i % 3 == 1 ? 53 : 67, p, plen);
+		if (i % 5 == 4)			/* scramble the UDP header, then the IP header */
+			f[34 + rand() % 8] = (uint8_t)rand();
+		if (i % 7 == 6)
+			f[14 + rand() % 20] = (uint8_t)rand();
+		h_send(h, f, len - (i % 11 == 10 ? (size_t)rand() % len : 0));
+		if (i % 100 == 99)
+			h_run_for(h, 1);
+	}
+	h_run_for(h, 50);
+	ck_assert_uint_eq(h_stat(h, STAT_RX_FRAMES), 3000);
+	ck_assert_uint_gt(h_stat(h, STAT_BAD_DHCP), 0);
+	ck_assert_uint_gt(h_stat(h, STAT_BAD_DNS), 0);
+	ck_assert_uint_gt(h_stat(h, STAT_BAD_L4_CSUM), 0);
+	/* Still alive and answering. */
+	while (h_recv(h, r, 1) == 0)
+		;
+	h_send(h, f, h_build_arp_request(h, f, H_GUEST, H_GW));
+	ck_assert_int_eq(h_recv(h, r, H_TIMEOUT_MS), 0);
+	ck_assert_uint_eq(r->eth_type, 0x0806);
+	h_teardown(h);
+}
+END_TEST
+
 /* A -u port map: a host client's datagram reaches the guest from the gateway, and back. */
 START_TEST(test_udp_port_map)
 {
@@ -261,7 +325,9 @@ Suite *udp_suite(void)
 	tcase_add_test(tc, test_udp_idle_expiry);
 	tcase_add_test(tc, test_udp_refused);
 	tcase_add_test(tc, test_udp_unreachable_dest);
+	tcase_add_test(tc, test_udp_broadcast_silent);
 	tcase_add_test(tc, test_udp_port_map);
+	tcase_add_test(tc, test_udp_random_garbage);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -18,6 +18,7 @@
 #include "vmm/emul.h"
 #include "vmm/irq.h"
 #include "vmm/paging.h"
+#include "vmm/sites.h"
 #include "vmm/vm.h"
 
 /* ---- helpers ---- */
@@ -925,6 +926,148 @@ START_TEST(test_irq_deliver_iret)
 }
 END_TEST
 
+START_TEST(test_emul_silent)
+{
+	struct cpu *c = &tvm->cpu;
+	char what[96];
+	static const uint8_t pushfd[] = { 0x9c }, popfd[] = { 0x9d };
+	static const uint8_t sgdt[] = { 0x0f, 0x01, 0x00 };		/* sgdt (%eax) */
+	static const uint8_t mov_ds[] = { 0x8c, 0xd8 };			/* mov %ds,%eax */
+	static const uint8_t push_cs[] = { 0x0e };
+	static const uint8_t smsw[] = { 0x0f, 0x01, 0xe0 };		/* smsw %eax */
+	uint8_t *st = gpa_checked(tvm, STACK - 4, 4), *m = gpa_checked(tvm, 0x5000, 6);
+
+	/* a rewritten pushf shows the virtual IF, not the host's */
+	c->regs[REG_RSP] = STACK;
+	c->regs[REG_EFL] = 0x202 | FL_CF;
+	c->vflags = 0;
+	ck_assert_int_eq(emul_bytes(tvm, CODE, pushfd, 1, what, sizeof(what)), 0);
+	ck_assert_uint_eq(get32(st), 0x3);
+	ck_assert_uint_eq(c->regs[REG_RIP], CODE + 1);
+	/* popf at CPL 0 sets IF and IOPL, never TF */
+	put32(st, FL_IF | 0x3000 | FL_TF | 0x40);
+	ck_assert_int_eq(emul_bytes(tvm, CODE, popfd, 1, what, sizeof(what)), 0);
+	ck_assert_uint_eq(c->regs[REG_RSP], STACK);
+	ck_assert_uint_eq(c->vflags & (FL_IF | FL_IOPL | FL_TF), FL_IF | FL_IOPL);
+	ck_assert_uint_eq(c->regs[REG_EFL] & 0x41, 0x40);
+	/* at CPL 3 with IOPL 0, popf cannot touch IF or IOPL */
+	c->cpl = 3;
+	c->vflags = FL_IF;
+	c->regs[REG_RSP] = STACK - 4;
+	put32(st, 0x3002);
+	ck_assert_int_eq(emul_bytes(tvm, CODE, popfd, 1, what, sizeof(what)), 0);
+	ck_assert_uint_eq(c->vflags & (FL_IF | FL_IOPL), FL_IF);
+	c->cpl = 0;
+	/* descriptor-table and segment reads give the guest's values */
+	c->gdtr = (struct cpu_dtr){ 0xc1c43000, 0xff };
+	c->regs[REG_RAX] = 0x5000;
+	ck_assert_int_eq(emul_bytes(tvm, CODE, sgdt, 3, what, sizeof(what)), 0);
+	ck_assert_uint_eq(m[0] | m[1] << 8, 0xff);
+	ck_assert_uint_eq(get32(m + 2), 0xc1c43000);
+	c->seg[SEG_DS].sel = 0x7b;
+	c->seg[SEG_CS].sel = 0x60;
+	ck_assert_int_eq(emul_bytes(tvm, CODE, mov_ds, 2, what, sizeof(what)), 0);
+	ck_assert_uint_eq(c->regs[REG_RAX], 0x7b);
+	c->regs[REG_RSP] = STACK;
+	ck_assert_int_eq(emul_bytes(tvm, CODE, push_cs, 1, what, sizeof(what)), 0);
+	ck_assert_uint_eq(get32(st) & 0xffff, 0x60);
+	ck_assert_int_eq(emul_bytes(tvm, CODE, smsw, 3, what, sizeof(what)), 0);
+	ck_assert_uint_eq(c->regs[REG_RAX], CR0_PE | CR0_ET);
+	/* bytes that are not exactly one instruction are refused */
+	ck_assert_int_eq(emul_bytes(tvm, CODE, sgdt, 2, what, sizeof(what)), -EILSEQ);
+	ck_assert_int_eq(emul_bytes(tvm, CODE, smsw, 1, what, sizeof(what)), -EILSEQ);
+}
+END_TEST
+
+START_TEST(test_emul_page0)
+{
+	struct cpu *c = &tvm->cpu;
+	char what[96];
+	static const uint8_t movzwl[] = { 0x0f, 0xb7, 0x05, 0x0e, 0x04, 0, 0 };	/* movzwl 0x40e,%eax */
+	static const uint8_t movb[] = { 0xc6, 0x05, 0x10, 0, 0, 0, 0x5a };	/* movb $0x5a,0x10 */
+	static const uint8_t addl[] = { 0x01, 0x05, 0x10, 0, 0, 0 };		/* addl %eax,0x10 */
+
+	put32(gpa_checked(tvm, 0x40c, 4), 0x9fc00000);
+	c->regs[REG_RAX] = 0xffffffff;
+	load_code(movzwl, sizeof(movzwl));
+	ck_assert_int_eq(emul_mem(tvm, 0x40e, what, sizeof(what)), 0);
+	ck_assert_uint_eq(c->regs[REG_RAX], 0x9fc0);
+	ck_assert_uint_eq(c->regs[REG_RIP], CODE + sizeof(movzwl));
+	load_code(movb, sizeof(movb));
+	ck_assert_int_eq(emul_mem(tvm, 0x10, what, sizeof(what)), 0);
+	ck_assert_uint_eq(*(uint8_t *)gpa_checked(tvm, 0x10, 1), 0x5a);
+	load_code(addl, sizeof(addl));		/* flags: not emulated, said so */
+	ck_assert_int_eq(emul_mem(tvm, 0x10, what, sizeof(what)), -ENOSYS);
+	ck_assert_uint_eq(c->regs[REG_RIP], CODE);
+	load_code(movzwl, sizeof(movzwl));	/* the access is not the faulting page */
+	ck_assert_int_eq(emul_mem(tvm, 0x2000, what, sizeof(what)), -ENOSYS);
+}
+END_TEST
+
+/* ---- site table ---- */
+
+static uint8_t *make_sites(size_t *len, uint32_t nsites)
+{
+	size_t n = sizeof(struct ulvm_st_header) + nsites * sizeof(struct ulvm_st_site);
+	uint8_t *b = calloc(1, n);
+	struct ulvm_st_header h = { .version = ULVM_SITETAB_VERSION };
+	uint32_t i;
+
+	memcpy(h.magic, ULVM_SITETAB_MAGIC, 8);
+	h.header_size = sizeof(h);
+	h.region_size = sizeof(struct ulvm_st_region);
+	h.site_size = sizeof(struct ulvm_st_site);
+	h.tabpatch_size = sizeof(struct ulvm_st_tabpatch);
+	h.nsites = nsites;
+	h.page_offset = 0xc0000000u;
+	memcpy(b, &h, sizeof(h));
+	for (i = 0; i < nsites; i++) {
+		struct ulvm_st_site st = { .id = i, .len = 1, .disp = ULVM_SD_TRAP,
+					   .cls = ULVM_SC_CLI, .insn = { 0xfa } };
+
+		st.vaddr = 0xc1000000u + 0x100 * (nsites - i);	/* unsorted */
+		memcpy(b + sizeof(h) + i * sizeof(st), &st, sizeof(st));
+	}
+	*len = n;
+	return b;
+}
+
+START_TEST(test_sites)
+{
+	struct sites st;
+	struct ulvm_st_site s;
+	const char *why = NULL;
+	size_t n;
+	uint8_t *b = make_sites(&n, 5);
+
+	ck_assert_int_eq(sites_parse(&st, b, n, &why), 0);
+	ck_assert_uint_eq(st.ntrap, 5);
+	ck_assert_int_eq(sites_find(&st, 0xc1000300, &s), 0);
+	ck_assert_uint_eq(s.id, 2);
+	ck_assert_int_eq(sites_find(&st, 0xc1000100, &s), 0);
+	ck_assert_uint_eq(s.id, 4);
+	ck_assert_int_eq(sites_find(&st, 0xc1000101, &s), -ENOENT);
+	ck_assert_int_eq(sites_find(&st, 0, &s), -ENOENT);
+	sites_free(&st);
+	ck_assert_int_eq(sites_parse(&st, b, n - 1, &why), -EINVAL);	/* truncated */
+	ck_assert_ptr_nonnull(strstr(why, "beyond"));
+	ck_assert_int_eq(sites_parse(&st, b, 40, &why), -EINVAL);
+	b[0] = 'X';
+	ck_assert_int_eq(sites_parse(&st, b, n, &why), -EINVAL);
+	b[0] = 'U';
+	put32(b + 8, 2);					/* version */
+	ck_assert_int_eq(sites_parse(&st, b, n, &why), -ENOTSUP);
+	put32(b + 8, ULVM_SITETAB_VERSION);
+	put32(b + 28, 0x10000000);				/* nsites */
+	ck_assert_int_eq(sites_parse(&st, b, n, &why), -EINVAL);
+	put32(b + 28, 5);
+	b[sizeof(struct ulvm_st_header) + 3 * sizeof(struct ulvm_st_site) + 19] = 0;	/* len 0 */
+	ck_assert_int_eq(sites_parse(&st, b, n, &why), -EINVAL);
+	ck_assert_ptr_null(st.blob);
+	free(b);
+}
+END_TEST
+
 Suite *vmm_suite(void);
 
 Suite *vmm_suite(void)
@@ -939,6 +1082,7 @@ Suite *vmm_suite(void)
 	tcase_add_test(t, test_bz_bad);
 	tcase_add_test(t, test_bz_debian);
 	tcase_add_test(t, test_e820);
+	tcase_add_test(t, test_sites);
 	suite_add_tcase(s, t);
 
 	t = tcase_create("devices");
@@ -960,6 +1104,8 @@ Suite *vmm_suite(void)
 	tcase_add_test(t, test_paging_walk);
 	tcase_add_test(t, test_emul_basic);
 	tcase_add_test(t, test_irq_deliver_iret);
+	tcase_add_test(t, test_emul_silent);
+	tcase_add_test(t, test_emul_page0);
 	suite_add_tcase(s, t);
 	return s;
 }
