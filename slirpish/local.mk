@@ -13,7 +13,7 @@ slirpish_libslirpish_a_SOURCES = \
 	slirpish/ip4.c slirpish/ip4.h \
 	slirpish/nat.c slirpish/nat.h \
 	slirpish/flow.c slirpish/flow.h \
-	slirpish/tcp.c slirpish/tcp.h slirpish/tcp_conn.h \
+	slirpish/tcp.c slirpish/tcp_data.c slirpish/tcp.h slirpish/tcp_conn.h \
 	slirpish/udp.c slirpish/udp.h \
 	slirpish/icmp.c slirpish/icmp.h \
 	slirpish/dhcp.c slirpish/dhcp.h \

@@ -9,6 +9,8 @@
 #include <ev.h>
 
 #include "slirpish/flow.h"
+#include "slirpish/guest.h"
+#include "slirpish/ip4.h"
 
 /**
  * enum tcp_state - handshake progress of a connection
@@ -83,5 +85,76 @@ struct tcp_conn {
 	struct tcp_conn *ack_next;
 	struct tcp_conn *blk_next;
 };
+
+
+#define TCP_HLEN 20
+#define TCP_OPT_SYN_LEN 8	/* MSS (4) + NOP + window scale (3) */
+#define TCP_FIN 0x01
+#define TCP_SYN 0x02
+#define TCP_RST 0x04
+#define TCP_PSH 0x08
+#define TCP_ACK 0x10
+
+#define TCP_WS_OURS 7		/* our window scale: windows up to 8 MiB */
+#define TCP_MSS_GUEST_DEFAULT 536	/* RFC 9293, when the guest gives none */
+#define TCP_BATCH 64		/* segments per peek */
+#define TCP_RTO_INIT_MS 1000
+#define TCP_RTO_MIN_MS 200
+#define TCP_RTO_MAX_MS 30000
+#define TCP_RETRIES_MAX 10
+#define TCP_CONNECT_TIMEOUT_S 30
+#define TCP_DISCARD_SIZE 65536	/* fallback without SO_PEEK_OFF */
+#define TCP_TX_RESERVE (256u << 10) /* link buffer kept for control frames */
+#define TCP_CLOSE_RST_GUEST 1
+#define TCP_CLOSE_RST_HOST 2
+#define TCP_CLOSE_RST (TCP_CLOSE_RST_GUEST | TCP_CLOSE_RST_HOST)
+#define TCP_WAIT_ACK 1000	/* tcp_peek(): nothing new until the guest acknowledges */
+
+/**
+ * struct tcp_seg - a validated TCP segment from a guest
+ * @sport:	source port
+ * @dport:	destination port
+ * @seq:	sequence number
+ * @ack:	acknowledgement number
+ * @flags:	TCP_* flags
+ * @wnd:	window field (unscaled)
+ * @mss:	MSS option, 0 if absent
+ * @ws:		window-scale option, -1 if absent
+ * @data:	payload
+ * @len:	payload length
+ */
+struct tcp_seg {
+	uint16_t sport;
+	uint16_t dport;
+	uint32_t seq;
+	uint32_t ack;
+	uint8_t flags;
+	uint16_t wnd;
+	uint16_t mss;
+	int ws;
+	const uint8_t *data;
+	size_t len;
+};
+
+/* tcp_ctx() - the daemon context of a connection. */
+static inline struct ctx *tcp_ctx(const struct tcp_conn *conn)
+{
+	return conn->f.g->c;
+}
+
+/* tcp.c: segments, handshake, state, closing */
+int tcp_send_ctl(struct tcp_conn *conn, uint8_t flags, uint32_t seq);
+void tcp_conn_close(struct tcp_conn *conn, unsigned how, const char *why);
+size_t tcp_fill(struct tcp_conn *conn, uint8_t *th, uint32_t seq, uint8_t flags, size_t payload);
+void tcp_rto_arm(struct tcp_conn *conn);
+int tcp_conn_done(struct tcp_conn *conn);
+
+/* tcp_data.c: the data path in both directions */
+void tcp_ack_later(struct tcp_conn *conn);
+void tcp_guest_ack(struct tcp_conn *conn, const struct tcp_seg *s);
+void tcp_guest_data(struct tcp_conn *conn, const struct tcp_seg *s);
+uint32_t tcp_our_window(struct tcp_conn *conn);
+void tcp_retransmit(struct tcp_conn *conn);
+void tcp_send_data(struct tcp_conn *conn);
 
 #endif /* SLIRPISH_TCP_CONN_H */

@@ -9,6 +9,9 @@
  * take.  A terminal is put in raw input mode (no echo, no line editing, no
  * signals: Ctrl-C goes to the guest) and restored on every exit path;
  * Ctrl-A x quits, Ctrl-A Ctrl-A sends one Ctrl-A, as in QEMU.
+ * The output is also watched for Linux's "Kernel panic - not syncing": a
+ * panicked kernel spins forever with interrupts off, so the monitor ends
+ * the VM with a failure status shortly after (console_panic_due()).
  */
 
 #include "config.h"
@@ -29,6 +32,41 @@ static bool console_raw;
 static bool console_esc;
 static char console_buf[4096];
 static size_t console_len;
+static const char console_panic_msg[] = "Kernel panic - not syncing";
+static size_t console_panic_pos;
+static uint64_t console_panic_at;
+
+/**
+ * console_watch() - feed one output byte to the panic detector
+ * @c:		byte
+ * @now:	host time, ns
+ *
+ * Return: true when this byte completes the panic message.
+ */
+bool console_watch(uint8_t c, uint64_t now)
+{
+	if (c == (uint8_t)console_panic_msg[console_panic_pos])
+		console_panic_pos++;
+	else
+		console_panic_pos = c == (uint8_t)console_panic_msg[0];
+	if (console_panic_pos < sizeof(console_panic_msg) - 1)
+		return false;
+	console_panic_pos = 0;
+	if (!console_panic_at)
+		console_panic_at = now ? now : 1;
+	return true;
+}
+
+/**
+ * console_panic_due() - has the guest panicked long enough ago?
+ * @now:	host time, ns
+ *
+ * Return: true half a second after the panic message (its report is out).
+ */
+bool console_panic_due(uint64_t now)
+{
+	return console_panic_at && now - console_panic_at > 500000000ull;
+}
 
 /**
  * console_init() - take over stdin (raw mode if a terminal)
@@ -88,6 +126,7 @@ void console_flush(void)
 void console_tx(void *opaque, uint8_t c)
 {
 	(void)opaque;
+	console_watch(c, vm_now(NULL));
 	console_buf[console_len++] = (char)c;
 	if (c == '\n' || console_len == sizeof(console_buf))
 		console_flush();

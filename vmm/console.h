@@ -15,5 +15,7 @@ void console_tx(void *opaque, uint8_t c);
 void console_flush(void);
 void console_poll(struct vm *vm);
 bool console_escape(struct vm *vm, uint8_t c);
+bool console_watch(uint8_t c, uint64_t now);
+bool console_panic_due(uint64_t now);
 
 #endif /* VMM_CONSOLE_H */

@@ -30,5 +30,9 @@ ulvm_LDADD = libvmm.a $(CAPSTONE_LIBS)
 tests_unit_runner_SOURCES += tests/unit/vmm/test_vmm.c
 tests_unit_runner_LDADD += libvmm.a $(CAPSTONE_LIBS)
 
-TESTS += tests/integration/vmm-testkern/run.sh tests/integration/vmm-badkernel/run.sh
-EXTRA_DIST += tests/integration/vmm-testkern/run.sh tests/integration/vmm-badkernel/run.sh
+VMM_INTEGRATION = \
+	tests/integration/vmm-testkern/run.sh \
+	tests/integration/vmm-badkernel/run.sh \
+	tests/integration/vmm-debian-early/run.sh
+TESTS += $(VMM_INTEGRATION)
+EXTRA_DIST += $(VMM_INTEGRATION)

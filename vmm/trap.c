@@ -372,6 +372,8 @@ static void trap_devices(struct vm *vm, uint64_t now, bool tick)
 	if (tick) {
 		console_poll(vm);
 		console_flush();
+		if (console_panic_due(now))
+			vm_request_exit(vm, 1, "guest kernel panic");
 	}
 }
 

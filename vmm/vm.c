@@ -59,7 +59,8 @@ void vm_request_exit(struct vm *vm, int code, const char *fmt, ...)
 }
 
 /**
- * vm_power_handler() - ports 0x604 (power off), 0x501 (debug exit), 0x80
+ * vm_power_handler() - ports 0x604 (power off), 0x501 (debug exit), 0x80,
+ * 0x64 (keyboard controller: only its reset command)
  * @cpu:	vCPU
  * @port:	port
  * @data:	value
@@ -76,10 +77,13 @@ int vm_power_handler(struct cpu *cpu, uint64_t port, uint8_t *data,
 	uint32_t v = data[0] | (len > 1 ? (uint32_t)data[1] << 8 : 0);
 
 	if (!is_write) {
-		memset(data, 0, len);
+		/* no keyboard controller: its status reads as all ones */
+		memset(data, port == VM_PORT_KBD ? 0xff : 0, len);
 		return 0;
 	}
-	if (port == VM_PORT_POWEROFF && (v & 0x2000))
+	if (port == VM_PORT_KBD && v == 0xfe)
+		vm_request_exit(vm, 0, "guest reset (keyboard controller)");
+	else if (port == VM_PORT_POWEROFF && (v & 0x2000))
 		vm_request_exit(vm, 0, "guest powered off");
 	else if (port == VM_PORT_DEBUG_EXIT)
 		vm_request_exit(vm, (int)(((v & 0x7f) << 1) | 1), "guest debug exit %#x", v);
@@ -110,6 +114,7 @@ static int vm_devices(struct vm *vm)
 	rc |= io_register(&vm->io, VM_PORT_POWEROFF, 2, vm_power_handler, vm, "poweroff");
 	rc |= io_register(&vm->io, VM_PORT_DEBUG_EXIT, 1, vm_power_handler, vm, "debug-exit");
 	rc |= io_register(&vm->io, VM_PORT_POST, 1, vm_power_handler, vm, "post");
+	rc |= io_register(&vm->io, VM_PORT_KBD, 1, vm_power_handler, vm, "kbd-reset");
 	return rc ? -EBUSY : 0;
 }
 

@@ -21,6 +21,7 @@
 #define VM_PORT_POWEROFF	0x604	/* write 0x2000 (16 bit): power off, exit 0 */
 #define VM_PORT_DEBUG_EXIT	0x501	/* write v: exit with status (v << 1) | 1 */
 #define VM_PORT_POST		0x80	/* POST codes / I/O delay: ignored */
+#define VM_PORT_KBD		0x64	/* keyboard controller: 0xfe resets (exit 0) */
 
 /**
  * struct vm - the virtual machine

@@ -1,3 +1,20 @@
 # tests/integration/local.mk - build rules for tests/integration (included from the top Makefile.am).
 TESTS += tests/integration/qemu-guest/run.sh
 EXTRA_DIST += tests/integration/qemu-guest/run.sh
+
+# slirpish against real peers, the guest being a network namespace's own
+# Linux stack on a TAP device (need root; skip with 77 otherwise).
+SLIRPISH_INTEGRATION = \
+	tests/integration/slirpish-dhcp-ping-dns/run.sh \
+	tests/integration/slirpish-http/run.sh \
+	tests/integration/slirpish-bulk/run.sh \
+	tests/integration/slirpish-many-conns/run.sh \
+	tests/integration/slirpish-half-close/run.sh \
+	tests/integration/slirpish-portmap/run.sh \
+	tests/integration/slirpish-bad-frames/run.sh \
+	tests/integration/slirpish-pcap/run.sh
+TESTS += $(SLIRPISH_INTEGRATION)
+EXTRA_DIST += $(SLIRPISH_INTEGRATION) tests/integration/lib.sh \
+	tests/integration/slirpish-half-close/hc.py \
+	tests/integration/slirpish-bad-frames/frames.py \
+	tests/bench/bench.sh tests/bench/nb.c

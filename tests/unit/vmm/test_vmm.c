@@ -15,6 +15,7 @@
 #include <capstone/capstone.h>
 
 #include "vmm/boot.h"
+#include "vmm/console.h"
 #include "vmm/emul.h"
 #include "vmm/irq.h"
 #include "vmm/paging.h"
@@ -1068,6 +1069,24 @@ START_TEST(test_sites)
 }
 END_TEST
 
+START_TEST(test_console_panic_watch)
+{
+	static const char out[] = "[ 1.0] Kernel panic - not syncing: VFS: Unable to mount root fs\r\n";
+	static const char near[] = "Kernel panic - not syncin\nKKernel panic - not syncing";
+	unsigned int i, hits = 0;
+
+	ck_assert(!console_panic_due(1000));
+	for (i = 0; near[i]; i++)
+		hits += console_watch((uint8_t)near[i], 1000);
+	ck_assert_uint_eq(hits, 1);			/* only the complete one */
+	ck_assert(!console_panic_due(1000 + 100000000ull));
+	ck_assert(console_panic_due(1000 + 600000000ull));
+	for (i = 0; out[i]; i++)
+		hits += console_watch((uint8_t)out[i], 2000);
+	ck_assert_uint_eq(hits, 2);
+}
+END_TEST
+
 Suite *vmm_suite(void);
 
 Suite *vmm_suite(void)
@@ -1094,6 +1113,7 @@ Suite *vmm_suite(void)
 	tcase_add_test(t, test_uart);
 	tcase_add_test(t, test_rtc);
 	tcase_add_test(t, test_mem_parse);
+	tcase_add_test(t, test_console_panic_watch);
 	suite_add_tcase(s, t);
 
 	t = tcase_create("cpu");
