@@ -32,6 +32,8 @@ struct tcp_batch;
  * @sigusr1_w:	prints the counters
  * @sigint_w:	SIGINT: clean exit
  * @sigterm_w:	SIGTERM: clean exit
+ * @netns_w:	--netns: notices when the namespace goes away
+ * @netns_path:	its file
  * @prepare_w:	before the loop blocks: flush guest output, sweep dead flows
  * @tcp_acks:	TCP connections with an ACK to send before the loop blocks
  * @tcp_blocked: TCP connections stopped because their guest link was full
@@ -51,6 +53,8 @@ struct ctx {
 	ev_signal sigusr1_w;
 	ev_signal sigint_w;
 	ev_signal sigterm_w;
+	ev_stat netns_w;
+	char netns_path[256];
 	ev_prepare prepare_w;
 	struct tcp_conn *tcp_acks;
 	struct tcp_conn *tcp_blocked;

@@ -102,6 +102,24 @@ static void daemon_prepare_cb(struct ev_loop *loop, ev_prepare *w, int revents)
 	}
 }
 
+/* daemon_netns_cb() - the TAP's namespace file changed: gone? Then so is the guest.
+ *
+ * Our TAP descriptor keeps the namespace alive after `ip netns del`, and
+ * nothing wakes its readers: the namespace's file is watched instead. */
+static void daemon_netns_cb(struct ev_loop *loop, ev_stat *w, int revents)
+{
+	struct ctx *c = container_of(w, struct ctx, netns_w);
+	unsigned i;
+
+	if (w->attr.st_nlink)
+		return;
+	for (i = 0; i < CTX_GUESTS_MAX; i++)
+		if (c->guests[i] && c->guests[i]->kind == GUEST_TAP)
+			guest_close(c->guests[i], "its network namespace is gone");
+	ev_ref(loop);
+	ev_stat_stop(loop, w);
+}
+
 static void daemon_syserr_cb(const char *msg)
 {
 	/* libev only calls this for errors it cannot recover from. */
@@ -165,6 +183,12 @@ static int daemon_links(struct ctx *c, const char **errmsg)
 		g->vnet = vnet;
 		info("attached to TAP device %s%s%s", conf->tap_if, conf->netns ? " in " : "",
 		     conf->netns ? conf->netns : "");
+		if (conf->netns) {
+			tap_netns_path(conf->netns, c->netns_path, sizeof(c->netns_path));
+			ev_stat_init(&c->netns_w, daemon_netns_cb, c->netns_path, 1.);
+			ev_stat_start(c->loop, &c->netns_w);
+			ev_unref(c->loop);
+		}
 	}
 	return 0;
 }
@@ -231,6 +255,10 @@ void daemon_fini(struct ctx *c)
 		c->listen_fd = -1;
 		if (c->conf->socket_path)
 			unlink(c->conf->socket_path);
+	}
+	if (ev_is_active(&c->netns_w)) {
+		ev_ref(c->loop);
+		ev_stat_stop(c->loop, &c->netns_w);
 	}
 	if (ev_is_active(&c->prepare_w)) {
 		ev_ref(c->loop);

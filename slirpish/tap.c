@@ -98,6 +98,20 @@ static int tap_attach(const char *ifname, int *vnet, const char **errmsg)
 }
 
 /**
+ * tap_netns_path() - the file of a namespace given by name or path
+ * @netns:	name (under /run/netns) or path
+ * @buf:	result
+ * @size:	size of @buf
+ */
+void tap_netns_path(const char *netns, char *buf, size_t size)
+{
+	if (strchr(netns, '/'))
+		snprintf(buf, size, "%s", netns);
+	else
+		snprintf(buf, size, "/run/netns/%s", netns);
+}
+
+/**
  * tap_open() - open TAP device @ifname, in namespace @netns when given
  * @ifname:	interface name
  * @netns:	namespace name (under /run/netns) or path, or NULL for ours
@@ -116,10 +130,7 @@ int tap_open(const char *ifname, const char *netns, int *vnet, const char **errm
 
 	if (!netns)
 		return tap_attach(ifname, vnet, errmsg);
-	if (strchr(netns, '/'))
-		snprintf(path, sizeof(path), "%s", netns);
-	else
-		snprintf(path, sizeof(path), "/run/netns/%s", netns);
+	tap_netns_path(netns, path, sizeof(path));
 	self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 	if (self < 0)
 		return tap_fail(errmsg, "cannot open", "/proc/self/ns/net", errno);

@@ -4,6 +4,9 @@
 #ifndef SLIRPISH_TAP_H
 #define SLIRPISH_TAP_H
 
+#include <stddef.h>
+
+void tap_netns_path(const char *netns, char *buf, size_t size);
 int tap_open(const char *ifname, const char *netns, int *vnet, const char **errmsg);
 
 #endif /* SLIRPISH_TAP_H */

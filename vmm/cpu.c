@@ -199,6 +199,9 @@ void cpu_set_seg_host(struct cpu *cpu, enum cpu_sreg r)
  * @sel:	guest selector
  * @fault:	unused, may be NULL (kept for symmetry with far transfers)
  *
+ * A host LDT selector (the guest may have read one natively) is taken as
+ * the guest selector of the segment register it currently stands for.
+ *
  * Return: 0, EXC() for the guest (#GP, #NP, #SS), or -errno.
  */
 int cpu_load_seg(struct cpu *cpu, enum cpu_sreg r, uint16_t sel, uint32_t *fault)
@@ -208,6 +211,19 @@ int cpu_load_seg(struct cpu *cpu, enum cpu_sreg r, uint16_t sel, uint32_t *fault
 	int rc, h;
 
 	(void)fault;
+	if (sel & 4) {
+		/* An LDT selector can only be one of ours, leaked to the guest
+		 * by a native push %cs / mov %ds,... that was not rewritten:
+		 * map it back to the guest selector it stands for. */
+		int i;
+
+		for (i = 0; i < SEG_NR; i++) {
+			if (cpu->seg[i].host == sel && cpu->seg[i].sel && !(cpu->seg[i].sel & 4)) {
+				sel = cpu->seg[i].sel;
+				break;
+			}
+		}
+	}
 	if (!(sel & ~3u)) {
 		if (r == SEG_CS || r == SEG_SS)
 			return EXC(VEC_GP, 0);

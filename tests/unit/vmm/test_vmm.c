@@ -901,6 +901,9 @@ START_TEST(test_irq_deliver_iret)
 	ck_assert_int_eq(cpu_load_seg(c, SEG_SS, 0x10, NULL), 0);
 	ck_assert_int_eq(cpu_load_seg(c, SEG_SS, 0x30, NULL), EXC(VEC_GP, 0x30));	/* beyond limit */
 	ck_assert_int_eq(cpu_load_seg(c, SEG_SS, 0x08, NULL), EXC(VEC_GP, 0x08));	/* code as SS */
+	/* a host selector the guest read natively maps back to its own */
+	ck_assert_int_eq(cpu_load_seg(c, SEG_DS, c->seg[SEG_SS].host, NULL), 0);
+	ck_assert_uint_eq(c->seg[SEG_DS].sel, 0x10);
 	c->regs[REG_RSP] = STACK;
 	c->regs[REG_RIP] = 0xabcd;
 	c->regs[REG_EFL] = 0x202 | FL_CF;
