@@ -12,7 +12,8 @@ SLIRPISH_INTEGRATION = \
 	tests/integration/slirpish-half-close/run.sh \
 	tests/integration/slirpish-portmap/run.sh \
 	tests/integration/slirpish-bad-frames/run.sh \
-	tests/integration/slirpish-pcap/run.sh
+	tests/integration/slirpish-pcap/run.sh \
+	tests/integration/slirpish-multi-guest/run.sh
 TESTS += $(SLIRPISH_INTEGRATION)
 EXTRA_DIST += $(SLIRPISH_INTEGRATION) tests/integration/lib.sh \
 	tests/integration/slirpish-half-close/hc.py \
