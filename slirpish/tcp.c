@@ -398,10 +398,13 @@ static void tcp_rto_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	default:
 		if (conn->snd_una != conn->snd_nxt) {
 			tcp_retransmit(conn);
-		} else {
+		} else if (!conn->snd_wnd) {
 			/* Zero window: a segment below the window makes the guest
-			 * answer with its current window. */
+			 * answer with its current window (and proves it alive). */
 			tcp_send_ctl(conn, TCP_ACK, conn->snd_una - 1);
+		} else {
+			conn->retries = 0;
+			return; /* nothing in flight, window open: nothing to time */
 		}
 	}
 	ev_timer_set(w, conn->rto_ms / 1000.0, 0);

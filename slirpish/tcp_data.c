@@ -196,7 +196,10 @@ void tcp_send_data(struct tcp_conn *conn)
 	if (!wnd) {
 		/* Window closed: wait for the guest's update (the timer probes). */
 		ev_io_stop(c->loop, &conn->io_r);
-		tcp_rto_arm(conn);
+		if (!ev_is_active(&conn->rto)) {
+			ev_timer_set(&conn->rto, conn->rto_ms / 1000.0, 0);
+			ev_timer_start(c->loop, &conn->rto);
+		}
 		return;
 	}
 	room = (uint32_t)MIN(guest_tx_room(g), 1u << 30);
@@ -271,6 +274,10 @@ void tcp_guest_ack(struct tcp_conn *conn, const struct tcp_seg *s)
 		return; /* acknowledges what we never sent, or old: ignore */
 	acked = s->ack - conn->snd_una;
 	if (!acked) {
+		/* Nothing in flight: the guest answers, it is alive (a zero
+		 * window may last as long as its reader sleeps). */
+		if (conn->snd_una == conn->snd_nxt)
+			conn->retries = 0;
 		/* Duplicate ACK: three in a row with data in flight -> fast retransmit. */
 		if (!s->len && conn->snd_una != conn->snd_nxt && conn->snd_wnd == old_wnd &&
 		    ++conn->dup_acks == 3) {

@@ -193,6 +193,29 @@ void cpu_set_seg_host(struct cpu *cpu, enum cpu_sreg r)
 }
 
 /**
+ * cpu_guest_sel() - undo a leak of one of the monitor's selectors
+ * @cpu:	vCPU
+ * @sel:	a selector the guest is loading
+ *
+ * An LDT selector can only be one of ours, read by a native push %cs or
+ * mov %ds,%eax the rewriter missed: it stands for the guest selector of the
+ * segment register it is loaded in now.
+ *
+ * Return: that guest selector, or @sel unchanged.
+ */
+uint16_t cpu_guest_sel(const struct cpu *cpu, uint16_t sel)
+{
+	int i;
+
+	if (!(sel & 4))
+		return sel;
+	for (i = 0; i < SEG_NR; i++)
+		if (cpu->seg[i].host == sel && cpu->seg[i].sel && !(cpu->seg[i].sel & 4))
+			return cpu->seg[i].sel;
+	return sel;
+}
+
+/**
  * cpu_load_seg() - emulate a segment register load
  * @cpu:	vCPU
  * @r:		register
@@ -211,19 +234,7 @@ int cpu_load_seg(struct cpu *cpu, enum cpu_sreg r, uint16_t sel, uint32_t *fault
 	int rc, h;
 
 	(void)fault;
-	if (sel & 4) {
-		/* An LDT selector can only be one of ours, leaked to the guest
-		 * by a native push %cs / mov %ds,... that was not rewritten:
-		 * map it back to the guest selector it stands for. */
-		int i;
-
-		for (i = 0; i < SEG_NR; i++) {
-			if (cpu->seg[i].host == sel && cpu->seg[i].sel && !(cpu->seg[i].sel & 4)) {
-				sel = cpu->seg[i].sel;
-				break;
-			}
-		}
-	}
+	sel = cpu_guest_sel(cpu, sel);
 	if (!(sel & ~3u)) {
 		if (r == SEG_CS || r == SEG_SS)
 			return EXC(VEC_GP, 0);

@@ -144,6 +144,7 @@ void cpu_set_gpr(struct cpu *cpu, int n, uint32_t v);
 uint32_t cpu_eip(const struct cpu *cpu);
 void cpu_set_eip(struct cpu *cpu, uint32_t eip);
 int cpu_host_sel(struct cpu *cpu, uint32_t base, uint32_t limit, bool code);
+uint16_t cpu_guest_sel(const struct cpu *cpu, uint16_t sel);
 int cpu_load_seg(struct cpu *cpu, enum cpu_sreg r, uint16_t sel, uint32_t *fault);
 void cpu_set_seg_host(struct cpu *cpu, enum cpu_sreg r);
 int cpu_read_desc(struct cpu *cpu, uint16_t sel, struct cpu_desc *d);

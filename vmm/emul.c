@@ -384,6 +384,7 @@ static int emul_retf(struct vm *vm, const cs_x86 *x)
 	rc = paging_read(vm, c->seg[SEG_SS].base + esp, f, 8, emul_acc(c));
 	if (rc)
 		return rc;
+	f[1] = cpu_guest_sel(c, (uint16_t)f[1]);
 	if ((f[1] & 3) < (uint32_t)c->cpl)
 		return EXC(VEC_GP, f[1] & 0xfffc);
 	if ((f[1] & 3) > (uint32_t)c->cpl) {

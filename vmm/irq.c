@@ -207,6 +207,7 @@ int irq_iret(struct vm *vm)
 		return rc;
 	if (f[2] & 0x20000)			/* VM */
 		return -ENOTSUP;
+	f[1] = cpu_guest_sel(c, (uint16_t)f[1]);
 	if ((f[1] & 3) < old_cpl)
 		return EXC(VEC_GP, f[1] & 0xfffc);
 	if ((f[1] & 3) > old_cpl) {

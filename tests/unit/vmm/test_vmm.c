@@ -917,11 +917,15 @@ START_TEST(test_irq_deliver_iret)
 	ck_assert_uint_eq(get32(st + 4), 0x08);		/* the guest's own selector */
 	ck_assert_uint_eq(get32(st + 8), 0x203 | FL_IF);	/* CF and the virtual IF */
 	ck_assert_uint_eq(tvm->stats.vector[0x20], 1);
+	/* a frame holding the host's selector (a native push %cs) still works */
+	put32(st + 4, c->seg[SEG_CS].host);
 	load_code(iret, sizeof(iret));
 	ck_assert_int_eq(emul_insn(tvm, what, sizeof(what)), 0);
 	ck_assert_uint_eq(c->regs[REG_RIP], 0xabcd);
 	ck_assert_uint_eq(c->regs[REG_RSP], STACK);
 	ck_assert_uint_eq(c->vflags & FL_IF, FL_IF);
+	ck_assert_uint_eq(c->seg[SEG_CS].sel, 0x08);
+	ck_assert_int_eq(c->cpl, 0);
 	/* a vector beyond the IDT limit: #GP, then #DF, then a triple fault */
 	c->idtr.limit = 0x20 * 8 + 7;
 	ck_assert_int_eq(irq_deliver(tvm, 0x30, IRQ_HW, false, 0), -EFAULT);
