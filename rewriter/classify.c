@@ -233,6 +233,42 @@ static int rw_classify_is_nop(const uint8_t *p, size_t len)
 	return 0;
 }
 
+/*
+ * Valid instructions libcapstone 4 does not decode, found in the 6.1
+ * kernel: serialize (sync_core), mcommit, rdpru, and the umonitor/umwait/
+ * tpause family (66/f2/f3 0f ae /6 with a register operand).  None is
+ * sensitive; knowing their length keeps the sweep in step.
+ */
+static const struct {
+	uint8_t len;
+	uint8_t b[4];
+} rw_extra_forms[] = {
+	{ 3, { 0x0f, 0x01, 0xe8 } }, /* serialize */
+	{ 3, { 0x0f, 0x01, 0xfa } }, /* mcommit */
+	{ 3, { 0x0f, 0x01, 0xfb } }, /* rdpru */
+};
+
+/**
+ * rw_classify_extra_len() - length of a valid instruction capstone does not know
+ * @p:		bytes
+ * @len:	bytes available
+ *
+ * Return: its length, or 0 if not one of them.
+ */
+size_t rw_classify_extra_len(const uint8_t *p, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(rw_extra_forms) / sizeof(rw_extra_forms[0]); i++)
+		if (len >= rw_extra_forms[i].len && !memcmp(p, rw_extra_forms[i].b, rw_extra_forms[i].len))
+			return rw_extra_forms[i].len;
+	/* umonitor/umwait/tpause: (66|f2|f3) 0f ae, ModRM mod 3 reg 6 */
+	if (len >= 4 && (p[0] == 0x66 || p[0] == 0xf2 || p[0] == 0xf3) && p[1] == 0x0f &&
+	    p[2] == 0xae && (p[3] & 0xf8) == 0xf0)
+		return 4;
+	return 0;
+}
+
 static int32_t rw_classify_s32(const uint8_t *p)
 {
 	return (int32_t)(p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24);

@@ -49,6 +49,7 @@ struct rw_iclass {
 };
 
 void rw_classify(const uint8_t *p, size_t len, uint32_t va, struct rw_iclass *ic);
+size_t rw_classify_extra_len(const uint8_t *p, size_t len);
 const char *rw_class_name(unsigned int cls);
 const char *rw_disp_name(unsigned int disp);
 int rw_class_privileged(unsigned int cls);

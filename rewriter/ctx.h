@@ -167,6 +167,7 @@ struct rw_slot {
  * @ninvalid:	undecodable bytes
  * @nmidtarget:	direct branches into the middle of an instruction
  * @naddrtaken:	instructions whose address appears as a 32-bit value in data or code
+ * @nextra:	valid instructions capstone does not know (rw_classify_extra_len())
  * @tab:	kernel tables
  * @sites:	output site records (@nsites, @capsites)
  * @regions:	output regions (@nregions, @capregions)
@@ -189,7 +190,7 @@ struct rw_ctx {
 	size_t nfuncs, capfuncs;
 	struct rw_insn *insns;
 	size_t ninsns, capinsns;
-	size_t ndesync, ninvalid, nmidtarget, naddrtaken;
+	size_t ndesync, ninvalid, nmidtarget, naddrtaken, nextra;
 	struct rw_tables tab;
 	struct ulvm_st_site *sites;
 	size_t nsites, capsites;

@@ -19,6 +19,7 @@
 
 #include <capstone/capstone.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -82,6 +83,8 @@ static int rw_decode_range(struct rw_ctx *c, csh h, size_t ri, cs_insn *ci)
 		struct rw_iclass ic;
 		uint16_t fl = 0;
 		uint32_t nextf;
+		size_t n = 0, k;
+		bool ok;
 
 		while (fi < c->nfuncs && c->funcs[fi] < va)
 			fi++;
@@ -94,7 +97,27 @@ static int rw_decode_range(struct rw_ctx *c, csh h, size_t ri, cs_insn *ci)
 		memset(&in, 0, sizeof(in));
 		in.va = va;
 		in.range = (uint8_t)ri;
-		if (!cs_disasm_iter(h, &code, &avail, &addr, ci)) {
+		ok = cs_disasm_iter(h, &code, &avail, &addr, ci);
+		if (!ok && (n = rw_classify_extra_len(code, avail))) {
+			/* Valid, unknown to capstone 4: keep step, never move it. */
+			if (nextf != end && va + n > nextf) {
+				c->ndesync++;
+				for (k = sync; k < c->ninsns; k++)
+					c->insns[k].flags |= RW_IF_DATA;
+				va = nextf;
+				continue;
+			}
+			in.len = (uint8_t)n;
+			in.ctl = RW_CTL_OTHER;
+			in.flags = fl | (va < taint ? RW_IF_DATA : 0);
+			c->nextra++;
+			ret = rw_decode_push(c, &in);
+			if (ret)
+				return ret;
+			va += (uint32_t)n;
+			continue;
+		}
+		if (!ok) {
 			in.len = 1;
 			in.ctl = RW_CTL_OTHER;
 			in.flags = fl | RW_IF_INVALID | RW_IF_DATA;
@@ -107,8 +130,6 @@ static int rw_decode_range(struct rw_ctx *c, csh h, size_t ri, cs_insn *ci)
 			continue;
 		}
 		if (nextf != end && va + ci->size > nextf) {
-			size_t k;
-
 			c->ndesync++;
 			for (k = sync; k < c->ninsns; k++)
 				c->insns[k].flags |= RW_IF_DATA;

@@ -61,7 +61,8 @@ static const char *rw_elf_str(const struct rw_elf *e, const struct rw_elf_sec *s
 {
 	const char *s;
 
-	if (!strtab || strtab->type == RW_SHT_NOBITS || idx >= strtab->size)
+	/* Only sections whose bytes were bounds-checked (not NULL, not NOBITS). */
+	if (!strtab || strtab->type == RW_SHT_NOBITS || strtab->type == 0 || idx >= strtab->size)
 		return NULL;
 	s = (const char *)e->buf + strtab->off + idx;
 	if (!memchr(s, 0, strtab->size - idx))
@@ -156,6 +157,7 @@ int rw_elf_parse(struct rw_elf *e, const uint8_t *buf, size_t len, struct rw_err
 	shnum = rw_le16(buf + 48);
 	shstrndx = rw_le16(buf + 50);
 	e->phoff = phoff;
+	e->shoff = shnum ? shoff : 0;
 
 	if (phnum && (phentsize != 32 || !rw_elf_in_file(len, phoff, (uint64_t)phnum * 32)))
 		return rw_err_set(err, -EBADMSG, "ELF truncated: program headers outside the file");
@@ -325,4 +327,25 @@ const uint8_t *rw_elf_va_ptr(const struct rw_elf *e, uint32_t va, uint32_t len)
 	if (rw_elf_va_off(e, va, len, &off))
 		return NULL;
 	return e->buf + off;
+}
+
+/**
+ * rw_elf_hits_headers() - do file bytes overlap the ELF, program or section headers?
+ * @e:		image
+ * @off:	file offset
+ * @len:	bytes
+ *
+ * Return: 1 if they do (such bytes must never be rewritten), else 0.
+ */
+int rw_elf_hits_headers(const struct rw_elf *e, uint64_t off, uint64_t len)
+{
+	uint64_t end = off + len;
+
+	if (off < 52)
+		return 1;
+	if (off < (uint64_t)e->phoff + e->nsegs * 32 && e->phoff < end)
+		return 1;
+	if (e->nsecs && off < (uint64_t)e->shoff + e->nsecs * 40 && e->shoff < end)
+		return 1;
+	return 0;
 }

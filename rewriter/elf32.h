@@ -50,6 +50,7 @@ struct rw_elf_sym {
  * @type:	e_type
  * @entry:	e_entry
  * @phoff:	e_phoff
+ * @shoff:	e_shoff (0 when there are no section headers)
  * @secs:	section headers (malloc'ed), @nsecs of them
  * @segs:	program headers (malloc'ed), @nsegs of them
  * @syms:	STT_FUNC symbols with a nonzero value (malloc'ed), @nsyms of them
@@ -58,7 +59,7 @@ struct rw_elf {
 	const uint8_t *buf;
 	size_t len;
 	uint16_t type;
-	uint32_t entry, phoff;
+	uint32_t entry, phoff, shoff;
 	struct rw_elf_sec *secs;
 	size_t nsecs;
 	struct rw_elf_seg *segs;
@@ -82,6 +83,7 @@ const struct rw_elf_sec *rw_elf_section(const struct rw_elf *e, const char *name
 const struct rw_elf_seg *rw_elf_segment_type(const struct rw_elf *e, uint32_t type);
 int rw_elf_va_off(const struct rw_elf *e, uint32_t va, uint32_t len, size_t *off);
 const uint8_t *rw_elf_va_ptr(const struct rw_elf *e, uint32_t va, uint32_t len);
+int rw_elf_hits_headers(const struct rw_elf *e, uint64_t off, uint64_t len);
 uint32_t rw_le32(const uint8_t *p);
 uint16_t rw_le16(const uint8_t *p);
 void rw_put_le32(uint8_t *p, uint32_t v);

@@ -80,7 +80,8 @@ static const struct rw_elf_sec *linux_section(const struct rw_ctx *c, const char
 	if (!s || s->type == RW_SHT_NOBITS || !s->size)
 		return NULL;
 	/* Only if its file bytes are what is loaded at its address. */
-	if (rw_elf_va_off(&c->elf, s->addr, s->size, &off) || off != s->off)
+	if (rw_elf_va_off(&c->elf, s->addr, s->size, &off) || off != s->off ||
+	    rw_elf_hits_headers(&c->elf, off, s->size))
 		return NULL;
 	return s;
 }

@@ -30,7 +30,8 @@ ulvm_rewrite_LDADD = $(REWRITER_LIBS)
 
 # Unit tests (tests/unit/rewriter) in the shared runner.
 tests_unit_runner_SOURCES += tests/unit/rewriter/test_rewriter.c \
-	tests/unit/rewriter/exec32.c tests/unit/rewriter/exec32.h
+	tests/unit/rewriter/exec32.c tests/unit/rewriter/exec32.h \
+	tests/unit/rewriter/tb.c tests/unit/rewriter/tb.h
 tests_unit_runner_LDADD += $(REWRITER_LIBS)
 
 # The real Debian kernel (skips without it) and the benchmark.

@@ -51,9 +51,9 @@ static void rw_report_print(const struct rw_stats *st, FILE *f)
 	fprintf(f, "hot path (cli, sti, pushf, popf, iret in running code): %u of %u are stubs\n",
 		st->hot_stub, st->hot_found);
 	if (st->ninsns)
-		fprintf(f, "decoded: %u instructions, %u function starts (symbols %u, System.map %u, ksymtab %u, __fentry__ calls %u, padding %u); out of step %u times, %u undecodable bytes, %u branches into an instruction, %u address-taken targets\n",
+		fprintf(f, "decoded: %u instructions, %u function starts (symbols %u, System.map %u, ksymtab %u, __fentry__ calls %u, padding %u); out of step %u times, %u undecodable bytes, %u instructions unknown to capstone, %u branches into an instruction, %u address-taken targets\n",
 			st->ninsns, st->nfuncs, st->nfuncs_sym, st->nfuncs_map, st->nfuncs_ksym,
-			st->nfuncs_fentry, st->nfuncs_pad, st->ndesync, st->ninvalid, st->nmidtarget, st->naddrtaken);
+			st->nfuncs_fentry, st->nfuncs_pad, st->ndesync, st->ninvalid, st->nextra, st->nmidtarget, st->naddrtaken);
 	if (st->ninsns) {
 		fprintf(f, "tables:\n");
 		fprintf(f, "  .altinstructions: %u entries; %u made inert (instrlen = replacementlen = 0) because their original overlaps a region or their replacement holds a rewritten class\n",

@@ -52,7 +52,8 @@ static int rw_ctx_ranges(struct rw_ctx *c, uint32_t skip_va)
 		if (s->type != RW_SHT_PROGBITS || !(s->flags & RW_SHF_EXECINSTR) || !s->size)
 			continue;
 		/* The bytes must be the ones a loader puts at its address. */
-		if (rw_elf_va_off(&c->elf, s->addr, s->size, &off) || off != s->off)
+		if (rw_elf_va_off(&c->elf, s->addr, s->size, &off) || off != s->off ||
+		    rw_elf_hits_headers(&c->elf, off, s->size))
 			continue;
 		if (c->nranges == RW_MAX_RANGES)
 			return rw_err_set(c->err, -E2BIG, "more than %d executable sections",
@@ -71,7 +72,8 @@ static int rw_ctx_ranges(struct rw_ctx *c, uint32_t skip_va)
 			struct rw_range *r;
 
 			if (s->type != RW_PT_LOAD || !(s->flags & RW_PF_X) || !s->filesz ||
-			    (skip_va && s->vaddr == skip_va))
+			    (skip_va && s->vaddr == skip_va) ||
+			    rw_elf_hits_headers(&c->elf, s->off, s->filesz))
 				continue;
 			if (c->nranges == RW_MAX_RANGES)
 				break;
@@ -245,6 +247,8 @@ static int rw_phdr_room(const struct rw_ctx *c, size_t extra)
 		if (c->elf.segs[i].filesz && c->elf.segs[i].off < hi &&
 		    c->elf.segs[i].off + (uint64_t)c->elf.segs[i].filesz > lo)
 			return 0;
+	if (c->elf.nsecs && c->elf.shoff < hi && c->elf.shoff + (uint64_t)c->elf.nsecs * 40 > lo)
+		return 0;
 	for (i = 0; i < c->elf.nsecs; i++)
 		if (c->elf.secs[i].type != RW_SHT_NOBITS && c->elf.secs[i].size &&
 		    c->elf.secs[i].off < hi && c->elf.secs[i].off + (uint64_t)c->elf.secs[i].size > lo)
@@ -390,6 +394,7 @@ void rw_ctx_fill_stats(const struct rw_ctx *c, struct rw_stats *st)
 	st->ninvalid = (uint32_t)c->ninvalid;
 	st->nmidtarget = (uint32_t)c->nmidtarget;
 	st->naddrtaken = (uint32_t)c->naddrtaken;
+	st->nextra = (uint32_t)c->nextra;
 	st->nalts = (uint32_t)c->tab.nalts;
 	st->nalts_inert = 0;
 	for (i = 0; i < c->tab.nalts; i++)

@@ -43,6 +43,7 @@ struct rw_opts {
  * @ninvalid:	undecodable bytes in code
  * @nmidtarget:	direct branches into the middle of an instruction
  * @naddrtaken:	instructions made branch targets because their address is stored
+ * @nextra:	valid instructions unknown to capstone, decoded by length table
  * @nalts, @nalts_inert, @npara, @nex, @nlocks, @nbugs, @njump: kernel tables
  * @hot_found:	sites of the hot classes (cli, sti, pushf, popf, iret) in text
  * @hot_stub:	those made stubs
@@ -58,7 +59,7 @@ struct rw_stats {
 	uint32_t found;
 	uint32_t by_disp[ULVM_SD_COUNT];
 	uint32_t ninsns, nfuncs, nregions_stub, nregions_trap, nregions_short;
-	uint32_t ndesync, ninvalid, nmidtarget, naddrtaken;
+	uint32_t ndesync, ninvalid, nmidtarget, naddrtaken, nextra;
 	uint32_t nalts, nalts_inert, npara, nex, nlocks, nbugs, njump;
 	uint32_t nfuncs_sym, nfuncs_map, nfuncs_ksym, nfuncs_pad, nfuncs_fentry;
 	uint32_t hot_found, hot_stub;

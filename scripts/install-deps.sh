@@ -22,7 +22,7 @@ fi
 
 # Build of the project itself.
 BUILD="build-essential autoconf automake libtool pkg-config gcc-multilib
-       libev-dev libssl-dev libcapstone-dev check liblzma-dev"
+       libev-dev libssl-dev libcapstone-dev check liblzma-dev clang libclang-rt-14-dev"
 # Peers and tools used by the tests and benchmarks.
 TEST="iproute2 iperf3 curl passt slirp4netns qemu-system-x86 tshark nmap
       socat netcat-openbsd openssl dnsmasq-base procps psmisc xz-utils cpio

@@ -38,3 +38,24 @@ tests_unit_runner_SOURCES += \
 	tests/unit/arp/test_arp.c tests/unit/dhcp/test_dhcp.c \
 	tests/unit/dns/test_dns.c tests/unit/pcap/test_pcap.c \
 	tests/unit/udp/test_udp.c tests/unit/icmp/test_icmp.c
+
+# TCP relay suite.
+tests_unit_runner_SOURCES += tests/unit/tcp/test_tcp.c
+
+# Fuzz targets of slirpish: replayed over deterministic inputs by the runner
+# (suite slirpish_fuzz), explored by libFuzzer with clang:
+#   make fuzz-slirpish CC=clang
+#   ./slirpish-fuzz-frame -max_len=4096 CORPUS_DIR ; ./slirpish-fuzz-conf CORPUS_DIR
+tests_unit_runner_SOURCES += tests/fuzz/fuzz.h tests/fuzz/fuzz_frame.c \
+	tests/fuzz/fuzz_conf.c tests/fuzz/test_fuzz.c
+SLIRPISH_FUZZ_CFLAGS = $(DEFS) $(DEFAULT_INCLUDES) $(AM_CPPFLAGS) $(CPPFLAGS) \
+	$(LIBEV_CFLAGS) -DFUZZ_LIBFUZZER -g -O1 -fsanitize=fuzzer,address,undefined
+SLIRPISH_FUZZ_LIB_SRCS = $(addprefix $(srcdir)/,$(filter %.c,$(slirpish_libslirpish_a_SOURCES)))
+fuzz-slirpish:
+	$(CC) $(SLIRPISH_FUZZ_CFLAGS) $(CHECK_CFLAGS) -o slirpish-fuzz-frame \
+		$(srcdir)/tests/fuzz/fuzz_frame.c $(srcdir)/tests/unit/harness/harness.c \
+		$(SLIRPISH_FUZZ_LIB_SRCS) $(LIBEV_LIBS) $(CHECK_LIBS)
+	$(CC) $(SLIRPISH_FUZZ_CFLAGS) -o slirpish-fuzz-conf \
+		$(srcdir)/tests/fuzz/fuzz_conf.c $(SLIRPISH_FUZZ_LIB_SRCS) $(LIBEV_LIBS)
+.PHONY: fuzz-slirpish
+CLEANFILES += slirpish-fuzz-frame slirpish-fuzz-conf

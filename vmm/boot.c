@@ -20,6 +20,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -392,12 +393,13 @@ static int boot_load_bz(struct vm *vm, const uint8_t *buf, size_t len,
  * @kernel:	path of an ELF32 kernel or a bzImage
  * @initrd:	path of an initial ramdisk, or NULL
  * @cmdline:	kernel command line, or NULL
+ * @tsc_khz:	host TSC rate to hand a Linux guest (tsc_early_khz=), 0: none
  * @out:	entry state for the vCPU
  *
  * Return: 0, or -errno after printing what is wrong with which file.
  */
 int boot_load(struct vm *vm, const char *kernel, const char *initrd,
-	      const char *cmdline, struct boot_entry *out)
+	      const char *cmdline, uint32_t tsc_khz, struct boot_entry *out)
 {
 	static const uint8_t gdt[32] = {
 		[16] = 0xff, 0xff, 0, 0, 0, 0x9b, 0xcf, 0,	/* 0x10 code */
@@ -427,6 +429,16 @@ int boot_load(struct vm *vm, const char *kernel, const char *initrd,
 	memset(bp, 0, MEM_PAGE_SIZE);
 	if (len >= 4 && !memcmp(buf, "\177ELF", 4)) {
 		rc = boot_load_elf(vm, buf, len, out);
+		/* No setup header in an ELF: write the fields a kernel checks
+		 * (an initrd is ignored without a type_of_loader). */
+		bp[0x1fe] = 0x55;
+		bp[0x1ff] = 0xaa;
+		memcpy(bp + 0x202, "HdrS", 4);
+		bp[0x206] = 0x0f;		/* protocol 2.15 */
+		bp[0x207] = 0x02;
+		bp[0x210] = 0xff;		/* type_of_loader: undefined */
+		bp[0x211] = 0x01;		/* LOADED_HIGH */
+		boot_put32(bp + 0x238, BOOT_CMDLINE_MAX - 1);	/* cmdline_size */
 	} else if (len >= 0x206 && !memcmp(buf + 0x202, "HdrS", 4)) {
 		rc = boot_load_bz(vm, buf, len, bp, out);
 	} else {
@@ -441,6 +453,22 @@ int boot_load(struct vm *vm, const char *kernel, const char *initrd,
 	rc = boot_copy(vm, BOOT_CMDLINE_GPA, cmdline ? cmdline : "", clen + 1);
 	if (rc)
 		return rc;
+	/* A Linux guest cannot calibrate the TSC against a PIT reached
+	 * through traps (the poll times jitter too much), and its clocksource
+	 * watchdog, the PIT, loses ticks when the host is busy: tell it the
+	 * host's TSC rate and that it is reliable, unless the user did. */
+	if (tsc_khz && (!strcmp(out->kind, "bzImage") || vm->sites.hdr.os == 1) &&
+	    !(cmdline && (strstr(cmdline, "tsc_early_khz=") || strstr(cmdline, "tsc=")))) {
+		char add[64];
+		int an = snprintf(add, sizeof(add), "%stsc_early_khz=%u tsc=reliable",
+				  clen ? " " : "", tsc_khz);
+
+		if (an > 0 && clen + (size_t)an < BOOT_CMDLINE_MAX) {
+			rc = boot_copy(vm, BOOT_CMDLINE_GPA + clen, add, (size_t)an + 1);
+			if (rc)
+				return rc;
+		}
+	}
 	boot_put32(bp + 0x228, BOOT_CMDLINE_GPA);	/* cmd_line_ptr */
 	n = boot_e820_build(vm->mem.size, e820, 8);
 	bp[BP_E820_ENTRIES] = (uint8_t)n;

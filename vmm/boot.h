@@ -97,6 +97,6 @@ int boot_bzimage_parse(const uint8_t *buf, size_t len,
 unsigned int boot_e820_build(uint64_t mem_size, struct boot_e820 *tab,
 			     unsigned int max);
 int boot_load(struct vm *vm, const char *kernel, const char *initrd,
-	      const char *cmdline, struct boot_entry *out) WARN_UNUSED;
+	      const char *cmdline, uint32_t tsc_khz, struct boot_entry *out) WARN_UNUSED;
 
 #endif /* VMM_BOOT_H */

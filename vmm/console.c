@@ -9,9 +9,11 @@
  * take.  A terminal is put in raw input mode (no echo, no line editing, no
  * signals: Ctrl-C goes to the guest) and restored on every exit path;
  * Ctrl-A x quits, Ctrl-A Ctrl-A sends one Ctrl-A, as in QEMU.
- * The output is also watched for Linux's "Kernel panic - not syncing": a
- * panicked kernel spins forever with interrupts off, so the monitor ends
- * the VM with a failure status shortly after (console_panic_due()).
+ * The output is also watched for Linux's "Kernel panic - not syncing" (a
+ * panicked kernel spins forever with interrupts off: the monitor ends the
+ * VM with a failure status shortly after, console_panic_due()) and for its
+ * "reboot: System halted" / "reboot: Power down" (after which the final
+ * cli; hlt is a power-off, exit status 0).
  */
 
 #include "config.h"
@@ -32,29 +34,57 @@ static bool console_raw;
 static bool console_esc;
 static char console_buf[4096];
 static size_t console_len;
-static const char console_panic_msg[] = "Kernel panic - not syncing";
-static size_t console_panic_pos;
+/* Lines of Linux's that say how it ends: a panicked kernel spins with
+ * interrupts off, a halted or powered-off one without ACPI stops in
+ * cli; hlt -- the monitor ends the VM accordingly. */
+static const char *const console_watch_msg[CONSOLE_EV_NR] = {
+	[CONSOLE_EV_PANIC] = "Kernel panic - not syncing",
+	[CONSOLE_EV_HALT] = "reboot: System halted",
+	[CONSOLE_EV_POWEROFF] = "reboot: Power down",
+};
+static size_t console_watch_pos[CONSOLE_EV_NR];
 static uint64_t console_panic_at;
+static bool console_seen[CONSOLE_EV_NR];
 
 /**
- * console_watch() - feed one output byte to the panic detector
+ * console_watch() - feed one output byte to the end-of-life detectors
  * @c:		byte
  * @now:	host time, ns
  *
- * Return: true when this byte completes the panic message.
+ * Return: the event this byte completes, or CONSOLE_EV_NONE.
  */
-bool console_watch(uint8_t c, uint64_t now)
+int console_watch(uint8_t c, uint64_t now)
 {
-	if (c == (uint8_t)console_panic_msg[console_panic_pos])
-		console_panic_pos++;
-	else
-		console_panic_pos = c == (uint8_t)console_panic_msg[0];
-	if (console_panic_pos < sizeof(console_panic_msg) - 1)
-		return false;
-	console_panic_pos = 0;
-	if (!console_panic_at)
-		console_panic_at = now ? now : 1;
-	return true;
+	int ev, hit = CONSOLE_EV_NONE;
+
+	for (ev = 0; ev < CONSOLE_EV_NR; ev++) {
+		const char *m = console_watch_msg[ev];
+		size_t *pos = &console_watch_pos[ev];
+
+		if (c == (uint8_t)m[*pos])
+			(*pos)++;
+		else
+			*pos = c == (uint8_t)m[0];
+		if (m[*pos])
+			continue;
+		*pos = 0;
+		console_seen[ev] = true;
+		hit = ev;
+		if (ev == CONSOLE_EV_PANIC && !console_panic_at)
+			console_panic_at = now ? now : 1;
+	}
+	return hit;
+}
+
+/**
+ * console_seen_event() - has the guest printed an event's line?
+ * @ev:		CONSOLE_EV_*
+ *
+ * Return: true once it has.
+ */
+bool console_seen_event(int ev)
+{
+	return ev >= 0 && ev < CONSOLE_EV_NR && console_seen[ev];
 }
 
 /**

@@ -15,7 +15,17 @@ void console_tx(void *opaque, uint8_t c);
 void console_flush(void);
 void console_poll(struct vm *vm);
 bool console_escape(struct vm *vm, uint8_t c);
-bool console_watch(uint8_t c, uint64_t now);
+/* Lines console_watch() recognises. */
+enum {
+	CONSOLE_EV_NONE = -1,
+	CONSOLE_EV_PANIC,
+	CONSOLE_EV_HALT,
+	CONSOLE_EV_POWEROFF,
+	CONSOLE_EV_NR
+};
+
+int console_watch(uint8_t c, uint64_t now);
+bool console_seen_event(int ev);
 bool console_panic_due(uint64_t now);
 
 #endif /* VMM_CONSOLE_H */

@@ -223,7 +223,7 @@ static int emul_write_cr(struct vm *vm, unsigned int n, uint32_t v)
 		return 0;
 	case 3:
 		c->cr3 = v;
-		return (c->cr0 & CR0_PG) ? paging_reset(vm) : 0;
+		return paging_new_cr3(vm);
 	case 4:
 		if (v & 0x20)			/* PAE */
 			return -ENOTSUP;

@@ -33,6 +33,8 @@ tests_unit_runner_LDADD += libvmm.a $(CAPSTONE_LIBS)
 VMM_INTEGRATION = \
 	tests/integration/vmm-testkern/run.sh \
 	tests/integration/vmm-badkernel/run.sh \
-	tests/integration/vmm-debian-early/run.sh
+	tests/integration/vmm-console/run.sh \
+	tests/integration/vmm-debian-early/run.sh \
+	tests/integration/vmm-debian-init/run.sh
 TESTS += $(VMM_INTEGRATION)
 EXTRA_DIST += $(VMM_INTEGRATION)

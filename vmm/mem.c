@@ -52,6 +52,17 @@ int mem_init(struct mem *m, uint64_t size)
 		goto fail;
 	m->ram = p;
 	m->size = size;
+	m->mapped = calloc(1, MEM_GUEST_TOP / MEM_PAGE_SIZE / 8);
+	m->global = calloc(1, MEM_GUEST_TOP / MEM_PAGE_SIZE / 8);
+	if (!m->mapped || !m->global) {
+		free(m->mapped);
+		free(m->global);
+		m->mapped = m->global = NULL;
+		munmap(m->ram, m->size);
+		m->ram = NULL;
+		errno = ENOMEM;
+		goto fail;
+	}
 	return 0;
 fail:
 	{
@@ -75,6 +86,9 @@ void mem_free(struct mem *m)
 	if (m->ram)
 		munmap(m->ram, m->size);
 	m->ram = NULL;
+	free(m->mapped);
+	free(m->global);
+	m->mapped = m->global = NULL;
 	if (m->fd > 0)
 		close(m->fd);
 	m->fd = -1;
@@ -112,6 +126,46 @@ static bool mem_host_range(uint32_t lin, uint64_t len, uint64_t *start, uint64_t
 	return *start < *end;
 }
 
+/* Mark [start, end) (host addresses below 4 GiB) mapped or not, global or not. */
+static void mem_mark(struct mem *m, uint64_t start, uint64_t end, bool on, bool global)
+{
+	uint64_t pg = start / MEM_PAGE_SIZE, last = end / MEM_PAGE_SIZE;
+
+	if (!m->mapped)
+		return;
+	if (!on && start <= MEM_GUEST_LOW && end >= MEM_GUEST_TOP) {
+		memset(m->mapped, 0, MEM_GUEST_TOP / MEM_PAGE_SIZE / 8);
+		memset(m->global, 0, MEM_GUEST_TOP / MEM_PAGE_SIZE / 8);
+		return;
+	}
+	for (; pg < last; pg++) {
+		uint8_t bit = (uint8_t)(1u << (pg % 8));
+
+		if (on)
+			m->mapped[pg / 8] |= bit;
+		else
+			m->mapped[pg / 8] &= (uint8_t)~bit;
+		if (on && global)
+			m->global[pg / 8] |= bit;
+		else
+			m->global[pg / 8] &= (uint8_t)~bit;
+	}
+}
+
+/**
+ * mem_is_mapped() - is a guest mapping in place at this page?
+ * @m:		guest memory
+ * @lin:	linear address
+ *
+ * Return: true if the page may be mapped (always true without the bitmap).
+ */
+bool mem_is_mapped(const struct mem *m, uint32_t lin)
+{
+	uint32_t pg = lin / MEM_PAGE_SIZE;
+
+	return !m->mapped || (m->mapped[pg / 8] & (1u << (pg % 8)));
+}
+
 /**
  * mem_map() - map guest RAM at a guest linear address
  * @m:		guest memory
@@ -134,7 +188,84 @@ int mem_map(struct mem *m, uint32_t lin, uint64_t gpa, uint64_t len, int prot)
 		return 0;
 	p = mmap((void *)(uintptr_t)start, end - start, prot, MAP_SHARED | MAP_FIXED,
 		 m->fd, (off_t)(gpa + (start - lin)));
-	return p == MAP_FAILED ? -errno : 0;
+	if (p == MAP_FAILED)
+		return -errno;
+	mem_mark(m, start, end, true, false);
+	return 0;
+}
+
+/**
+ * mem_map_global() - mem_map(), recording whether the mapping is global
+ * @m:		guest memory
+ * @lin:	page-aligned guest linear address
+ * @gpa:	page-aligned guest physical address
+ * @len:	bytes
+ * @prot:	PROT_* bits
+ * @global:	the guest entry is global: keep it across CR3 loads
+ *
+ * Return: as mem_map().
+ */
+int mem_map_global(struct mem *m, uint32_t lin, uint64_t gpa, uint64_t len, int prot,
+		   bool global)
+{
+	uint64_t start, end;
+	int rc = mem_map(m, lin, gpa, len, prot);
+
+	if (!rc && global && mem_host_range(lin, len, &start, &end))
+		mem_mark(m, start, end, true, true);
+	return rc;
+}
+
+/**
+ * mem_unmap_nonglobal() - drop every guest mapping but the global ones
+ * @m:		guest memory
+ *
+ * What a CR3 load does to the TLB.  Runs of non-global pages are found
+ * 64 pages at a time in the bitmaps and unmapped one run per call.
+ *
+ * Return: 0, or -errno.
+ */
+int mem_unmap_nonglobal(struct mem *m)
+{
+	const uint64_t words = MEM_GUEST_TOP / MEM_PAGE_SIZE / 64;
+	uint64_t w, run_start = 0;
+	bool in_run = false;
+	int rc;
+
+	if (!m->mapped)
+		return mem_unmap(m, 0, MEM_GUEST_TOP);
+	for (w = 0; w <= words; w++) {
+		uint64_t bits = 0, mw, gw;
+		unsigned int b;
+
+		if (w < words) {
+			memcpy(&mw, m->mapped + w * 8, 8);
+			memcpy(&gw, m->global + w * 8, 8);
+			bits = mw & ~gw;
+		}
+		if (!in_run && !bits)
+			continue;
+		if (in_run && bits == ~0ull)
+			continue;
+		for (b = 0; b < 64; b++) {
+			bool drop = w < words && (bits >> b & 1);
+			uint64_t pg = w * 64 + b;
+
+			if (drop && !in_run) {
+				run_start = pg;
+				in_run = true;
+			} else if (!drop && in_run) {
+				rc = mem_unmap(m, (uint32_t)(run_start * MEM_PAGE_SIZE),
+					       (pg - run_start) * MEM_PAGE_SIZE);
+				if (rc)
+					return rc;
+				in_run = false;
+			}
+			if (w == words)
+				break;
+		}
+	}
+	return 0;
 }
 
 /**
@@ -156,7 +287,10 @@ int mem_unmap(struct mem *m, uint32_t lin, uint64_t len)
 		return 0;
 	p = mmap((void *)(uintptr_t)start, end - start, PROT_NONE,
 		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
-	return p == MAP_FAILED ? -errno : 0;
+	if (p == MAP_FAILED)
+		return -errno;
+	mem_mark(m, start, end, false, false);
+	return 0;
 }
 
 /**

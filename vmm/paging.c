@@ -28,16 +28,18 @@
 #include "vmm/vm.h"
 
 #define PG_4M	0x400000u
+#define PTE_G	0x100u
 
 /**
  * struct paging_walk - result of a walk
  * @gpa:	physical address of the linear address walked
  * @big:	it lies in a 4 MiB page
  * @writable:	the host may map it writable (RW and already dirty)
+ * @global:	global entry (G under CR4.PGE): survives CR3 loads
  */
 struct paging_walk {
 	uint64_t gpa;
-	bool big, writable;
+	bool big, writable, global;
 };
 
 static bool paging_on(const struct cpu *c)
@@ -96,6 +98,7 @@ static int paging_walk(struct vm *vm, uint32_t lin, unsigned int acc,
 		*leaf |= PTE_A | ((acc & PG_WRITE) ? PTE_D : 0);
 	}
 	w->writable = (*leaf & PTE_D) && ((perm & PTE_RW) || !(c->cr0 & CR0_WP));
+	w->global = (c->cr4 & CR4_PGE) && (*leaf & PTE_G);
 	return 0;
 }
 
@@ -206,11 +209,12 @@ int paging_host_fault(struct vm *vm, uint32_t lin, uint32_t host_err)
 		uint64_t g0 = w.gpa & ~(uint64_t)(PG_4M - 1);
 
 		if (gpa_checked(vm, g0, PG_4M))
-			return mem_map(&vm->mem, l0, g0, PG_4M, prot);
+			return mem_map_global(&vm->mem, l0, g0, PG_4M, prot, w.global);
 	}
 	if (!gpa_checked(vm, w.gpa & ~(uint64_t)0xfff, MEM_PAGE_SIZE))
 		return -ERANGE;
-	return mem_map(&vm->mem, lin & ~0xfffu, w.gpa & ~(uint64_t)0xfff, MEM_PAGE_SIZE, prot);
+	return mem_map_global(&vm->mem, lin & ~0xfffu, w.gpa & ~(uint64_t)0xfff, MEM_PAGE_SIZE,
+			      prot, w.global);
 }
 
 /**
@@ -233,6 +237,19 @@ int paging_reset(struct vm *vm)
 }
 
 /**
+ * paging_new_cr3() - a CR3 load: drop the non-global mappings
+ * @vm:		virtual machine
+ *
+ * Return: 0, or -errno.
+ */
+int paging_new_cr3(struct vm *vm)
+{
+	if (!paging_on(&vm->cpu))
+		return 0;
+	return mem_unmap_nonglobal(&vm->mem);
+}
+
+/**
  * paging_invlpg() - drop the mapping of one page
  * @vm:		virtual machine
  * @lin:	any address in the page
@@ -241,7 +258,7 @@ int paging_reset(struct vm *vm)
  */
 int paging_invlpg(struct vm *vm, uint32_t lin)
 {
-	if (!paging_on(&vm->cpu))
-		return 0;
+	if (!paging_on(&vm->cpu) || !mem_is_mapped(&vm->mem, lin))
+		return 0;		/* nothing cached for this page */
 	return mem_unmap(&vm->mem, lin & ~0xfffu, MEM_PAGE_SIZE);
 }

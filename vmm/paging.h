@@ -42,6 +42,7 @@ int paging_read(struct vm *vm, uint32_t lin, void *buf, uint32_t len, unsigned i
 int paging_write(struct vm *vm, uint32_t lin, const void *buf, uint32_t len, unsigned int acc);
 int paging_host_fault(struct vm *vm, uint32_t lin, uint32_t host_err);
 int paging_reset(struct vm *vm);
+int paging_new_cr3(struct vm *vm);
 int paging_invlpg(struct vm *vm, uint32_t lin);
 
 #endif /* VMM_PAGING_H */

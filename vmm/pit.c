@@ -5,7 +5,8 @@
  * Theory of operation: a counter has no state that ticks; its count is
  * computed from the host time elapsed since it was loaded (start_ns) at
  * PIT_HZ.  Channel 0's output edges (IRQ0) are due at start + k * period in
- * modes 2 and 3 and once at start + count in mode 0; @irq_next holds the next
+ * modes 2 and 3 and once at start + count in modes 0 and 4 (Linux's
+ * periodic and oneshot clockevents); @irq_next holds the next
  * one and pit_poll(), called on each trap and when the host timer fires,
  * reports how many fell due (several are merged into one, counted in @lost).
  * Port 0x61 gates channel 2 and shows its output in bit 5, as Linux's TSC
@@ -108,6 +109,8 @@ bool pit_out(const struct pit *p, unsigned int chan, uint64_t now)
 	switch (pit_mode(c)) {
 	case 0:
 		return t >= per;
+	case 4:				/* strobe: low for one tick at terminal count */
+		return t != per;
 	case 2:
 		return t % per != per - 1;
 	case 3:
@@ -128,6 +131,7 @@ static void pit_rearm(struct pit *p, uint64_t now)
 		return;
 	switch (pit_mode(c)) {
 	case 0:
+	case 4:				/* Linux's oneshot clockevent */
 		if (pit_elapsed(c, now) < per || now < c->start_ns)
 			p->irq_next = c->start_ns + pit_ticks_to_ns(per);
 		break;
@@ -161,10 +165,10 @@ unsigned int pit_poll(struct pit *p, uint64_t now)
 	if (p->irq_next == PIT_NEVER || now < p->irq_next)
 		return 0;
 	per = pit_ticks_to_ns(pit_period(c));
-	if (pit_mode(c) != 0 && per && now - p->irq_next >= per)
+	if (pit_mode(c) != 0 && pit_mode(c) != 4 && per && now - p->irq_next >= per)
 		p->lost += (now - p->irq_next) / per;
 	fired = 1;
-	if (pit_mode(c) == 0)
+	if (pit_mode(c) == 0 || pit_mode(c) == 4)
 		p->irq_next = PIT_NEVER;
 	else
 		pit_rearm(p, now);

@@ -60,6 +60,7 @@
 #define TRAP_HOST_SS		0x2b
 #define TRAP_ALTSTACK_SIZE	(256u << 10)
 #define TRAP_TICK_NS		10000000ull	/* console poll period */
+#define TRAP_TICK_IRQOFF_NS	100000000ull	/* the same with the virtual IF clear */
 
 static const char *const trap_kind_names[] = {
 	[TRAP_EMUL] = "emulated instruction (#GP)",
@@ -343,13 +344,18 @@ void trap_fini(struct vm *vm)
 	trap_vm = NULL;
 }
 
-/* Arm the host timer for the next device deadline (or the console tick). */
+/* Arm the host timer for the next device deadline (or the console tick).
+ * With the virtual IF clear no interrupt can be delivered before the next
+ * sti/popf/iret, which traps and polls the devices anyway: only a slow
+ * console tick then, so that a guest timing a loop with interrupts off
+ * (Linux's PIT calibration of the TSC) is not disturbed. */
 static void trap_arm_timer(struct vm *vm, uint64_t now)
 {
-	uint64_t at = now + TRAP_TICK_NS;
+	bool vif = vm->cpu.vflags & FL_IF;
+	uint64_t at = now + (vif ? TRAP_TICK_NS : TRAP_TICK_IRQOFF_NS);
 	struct itimerspec its;
 
-	if (vm->pit.irq_next < at)
+	if (vif && vm->pit.irq_next < at)
 		at = vm->pit.irq_next;
 	if (at <= now)
 		at = now + 1000;
@@ -405,8 +411,12 @@ static void trap_halt(struct vm *vm)
 		if (vm->exit_req)
 			return;
 		if (!(vm->cpu.vflags & FL_IF)) {
-			vm_request_exit(vm, 1, "guest halted with interrupts disabled at %#x",
-					cpu_eip(&vm->cpu));
+			if (console_seen_event(CONSOLE_EV_POWEROFF) ||
+			    console_seen_event(CONSOLE_EV_HALT))
+				vm_request_exit(vm, 0, "guest powered off (halted after its shutdown)");
+			else
+				vm_request_exit(vm, 1, "guest halted with interrupts disabled at %#x",
+						cpu_eip(&vm->cpu));
 			return;
 		}
 		if (pic_pending(&vm->pic) >= 0)
@@ -600,7 +610,12 @@ void trap_handler(int sig, siginfo_t *si, ucontext_t *uc)
 	switch (sig) {
 	case SIGSEGV:
 	case SIGBUS:
-		if (gr[REG_TRAPNO] == 14) {
+		if (gr[REG_TRAPNO] == 14 && (rc = trap_fix_sregs(vm)) != 0) {
+			/* e.g. glibc's mov $0x33,%gs: the host's flat code
+			 * segment, base 0, so %gs:8 faults at address 8 */
+			vm->stats.kind[TRAP_SEGFIX]++;
+			trap_result(vm, rc < 0 ? rc : 0, "segment fix-up", "");
+		} else if (gr[REG_TRAPNO] == 14) {
 			uint32_t lin = (uint32_t)(uintptr_t)si->si_addr;
 
 			rc = paging_host_fault(vm, lin, (uint32_t)gr[REG_ERR]);

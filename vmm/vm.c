@@ -34,6 +34,45 @@ uint64_t vm_now(void *opaque)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+/* A CLOCK_MONOTONIC_RAW reading paired with the TSC read around it. */
+static void vm_tsc_pair(uint64_t *tsc, uint64_t *ns)
+{
+	struct timespec ts;
+	uint64_t a, b;
+	int i;
+
+	for (i = 0; i < 100; i++) {
+		a = __builtin_ia32_rdtsc();
+		clock_gettime(CLOCK_MONOTONIC_RAW, &ts);
+		b = __builtin_ia32_rdtsc();
+		if (b - a < 2000)		/* not interrupted in between */
+			break;
+	}
+	*tsc = a + (b - a) / 2;
+	*ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/**
+ * vm_tsc_khz() - measure the host TSC rate against CLOCK_MONOTONIC_RAW
+ *
+ * Over 5 ms, each end a clock reading bracketed by two TSC reads: good to
+ * a few ppm.
+ *
+ * Return: kHz, or 0 if the clock misbehaved.
+ */
+static uint32_t vm_tsc_khz(void)
+{
+	uint64_t t0, n0, t1, n1;
+
+	vm_tsc_pair(&t0, &n0);
+	do
+		vm_tsc_pair(&t1, &n1);
+	while (n1 - n0 < 5000000);
+	if (t1 <= t0)
+		return 0;
+	return (uint32_t)((t1 - t0) * 1000000ull / (n1 - n0));
+}
+
 static time_t vm_wallclock(void)
 {
 	return time(NULL);
@@ -189,7 +228,7 @@ int vm_init(struct vm *vm, const struct vm_config *cfg)
 		err("device table: overlapping port ranges");
 		return rc;
 	}
-	rc = boot_load(vm, cfg->kernel, cfg->initrd, cfg->cmdline, &e);
+	rc = boot_load(vm, cfg->kernel, cfg->initrd, cfg->cmdline, vm_tsc_khz(), &e);
 	if (rc)
 		return rc;
 	rc = vm_cpu_boot(vm, &e);

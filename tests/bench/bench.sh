@@ -104,7 +104,7 @@ setup() {
 		[ -x "$SLIRPISH" ] || { log "no $SLIRPISH"; return 1; }
 		ip -n "$NS" tuntap add tap0 mode tap
 		ip -n "$NS" link set tap0 mtu $mtu up
-		"$SLIRPISH" --tap tap0 --netns "$NS" -q >"$OUT/$cfg.relay.log" 2>&1 &
+		"$SLIRPISH" --tap tap0 --netns "$NS" -m $mtu -q >"$OUT/$cfg.relay.log" 2>&1 &
 		RELAY=$!
 		STARTED+=("$RELAY")
 		sleep 0.5

@@ -12,6 +12,11 @@
 #
 # Verdicts: it_pass / it_fail / it_skip print the last line
 # ("PASS: name: why", ...) and exit 0 / 1 / 77.
+#
+# The harness runs tests with $(SHELL) (often dash): a script that sources
+# this file from another shell is re-run with bash here, before any bash-only
+# syntax is read.
+[ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 
 IT_PY=/usr/bin/python3
 [ -x "$IT_PY" ] || IT_PY=python3

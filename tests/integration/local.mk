@@ -13,9 +13,15 @@ SLIRPISH_INTEGRATION = \
 	tests/integration/slirpish-portmap/run.sh \
 	tests/integration/slirpish-bad-frames/run.sh \
 	tests/integration/slirpish-pcap/run.sh \
+	tests/integration/slirpish-slow-peer/run.sh \
+	tests/integration/slirpish-limits/run.sh \
+	tests/integration/slirpish-link-loss/run.sh \
+	tests/integration/slirpish-udp/run.sh \
 	tests/integration/slirpish-multi-guest/run.sh
 TESTS += $(SLIRPISH_INTEGRATION)
 EXTRA_DIST += $(SLIRPISH_INTEGRATION) tests/integration/lib.sh \
 	tests/integration/slirpish-half-close/hc.py \
 	tests/integration/slirpish-bad-frames/frames.py \
+	tests/integration/slirpish-slow-peer/peer.py \
+	tests/integration/slirpish-udp/udp.py \
 	tests/bench/bench.sh tests/bench/nb.c

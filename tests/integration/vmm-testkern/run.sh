@@ -4,7 +4,10 @@
 #
 # vmm-testkern: boot examples/testkern under ulvm as an unprivileged user
 # (nobody when run as root) and check that every one of its checks passed,
-# that it powered off (exit 0) and how long the whole run took.
+# that it powered off (exit 0) and how long the whole run took; then the
+# same kernel passed through ulvm-rewrite --traps-only, whose extra checks
+# (cpuid, pushf/popf with the virtual IF, sgdt/sidt/str/smsw, segment
+# reads) run only when the sensitive instructions reach the monitor.
 set -u
 
 top_builddir=${top_builddir:-$(cd "$(dirname "$0")/../../.." && pwd)}
@@ -53,4 +56,28 @@ n=$(sed -n 's/^testkern: all \([0-9][0-9]*\) checks passed.*/\1/p' "$tmp/out")
 [ "$n" -ge 40 ] || fail "only $n checks ran"
 grep -q 'guest powered off' "$tmp/err" || fail "exit was not a guest power-off"
 grep -q 'trace: .*emulated instruction' "$tmp/err" || fail "--trace printed no trap counts"
-echo "PASS: vmm-testkern: all $n checks passed as $who, exit 0, ${ms} ms wall"
+grep -q 'testkern: skipped' "$tmp/out" || fail "unrewritten run did not skip the silent instructions"
+
+rewrite=$top_builddir/ulvm-rewrite
+if [ ! -x "$rewrite" ]; then
+	echo "PASS: vmm-testkern: all $n checks passed as $who, exit 0, ${ms} ms wall (no ulvm-rewrite: rewritten run skipped)"
+	exit 0
+fi
+"$rewrite" -q --traps-only "$tmp/testkern" -o "$tmp/testkern-rw" >"$tmp/rw.log" 2>&1 ||
+	fail "ulvm-rewrite failed on testkern: $(tail -n 3 "$tmp/rw.log")"
+chmod 644 "$tmp/testkern-rw"
+start=$(date +%s%N)
+as timeout 30 "$tmp/ulvm" run --kernel "$tmp/testkern-rw" --trace \
+	</dev/null >"$tmp/out2" 2>"$tmp/err2"
+rc=$?
+end=$(date +%s%N)
+ms2=$(( (end - start) / 1000000 ))
+grep -E 'rewritten|FAIL|checks' "$tmp/out2"
+grep -E 'trace: [0-9]|int3 site' "$tmp/err2"
+[ "$rc" = 0 ] || fail "rewritten testkern: ulvm exited with status $rc"
+grep -q 'FAIL' "$tmp/out2" && fail "a check of the rewritten testkern failed"
+grep -q '^testkern: running rewritten by ulvm-rewrite' "$tmp/out2" ||
+	fail "the rewritten testkern did not see the virtual CPUID"
+n2=$(sed -n 's/^testkern: all \([0-9][0-9]*\) checks passed.*/\1/p' "$tmp/out2")
+[ -n "$n2" ] && [ "$n2" -gt "$n" ] || fail "rewritten run: ${n2:-no} checks, plain run $n"
+echo "PASS: vmm-testkern: all $n checks passed (${ms} ms wall), rewritten all $n2 (${ms2} ms), as $who, exit 0"

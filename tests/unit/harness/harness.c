@@ -18,10 +18,15 @@
  * naive implementation that shares nothing with slirpish/csum.c.
  */
 
+#include "config.h"
+
 #include <check.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <net/if.h>
+#include <sched.h>
+#include <sys/ioctl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -625,4 +630,459 @@ int h_udp_server(uint16_t *port)
 	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sa, &sl), 0);
 	*port = ntohs(sa.sin_port);
 	return fd;
+}
+
+/**
+ * h_build_tcp_opt() - a whole TCP frame with optional MSS and window-scale options
+ * @h:		harness
+ * @buf:	output
+ * @src:	source address
+ * @sport:	source port
+ * @dst:	destination address
+ * @dport:	destination port
+ * @seq:	sequence number
+ * @ack:	acknowledgment number
+ * @flags:	TCP flags byte
+ * @win:	window field
+ * @mss:	MSS option value, 0 for none
+ * @ws:		window-scale option value, -1 for none
+ * @payload:	data
+ * @len:	its length
+ *
+ * Return: frame length.
+ */
+size_t h_build_tcp_opt(const struct harness *h, uint8_t *buf, uint32_t src, uint16_t sport,
+		       uint32_t dst, uint16_t dport, uint32_t seq, uint32_t ack, uint8_t flags,
+		       uint16_t win, uint16_t mss, int ws, const void *payload, size_t len)
+{
+	uint8_t *t = buf + 34;
+	size_t hlen = 20;
+	uint8_t opt[8];
+	size_t olen = 0;
+
+	if (mss) {
+		opt[olen++] = 2;
+		opt[olen++] = 4;
+		h_put16(opt + olen, mss);
+		olen += 2;
+	}
+	if (ws >= 0) {
+		opt[olen++] = 1;
+		opt[olen++] = 3;
+		opt[olen++] = 3;
+		opt[olen++] = (uint8_t)ws;
+	}
+	hlen += olen;
+	memmove(t + hlen, payload, len);
+	memset(t, 0, 20);
+	memcpy(t + 20, opt, olen);
+	h_put16(t, sport);
+	h_put16(t + 2, dport);
+	h_put32(t + 4, seq);
+	h_put32(t + 8, ack);
+	t[12] = (uint8_t)(hlen / 4) << 4;
+	t[13] = flags;
+	h_put16(t + 14, win);
+	h_put16(t + 16, h_l4_csum(src, dst, 6, t, hlen + len));
+	return h_build_ip4(h, buf, 6, src, dst, t, hlen + len);
+}
+
+/**
+ * h_tcp_parse() - parse the TCP segment of a received frame (test side)
+ * @f:		frame, parsed by h_parse()
+ * @s:		result
+ *
+ * Return: 0, -1 when @f is not a well-formed TCP segment.
+ */
+int h_tcp_parse(const struct hframe *f, struct htcpseg *s)
+{
+	const uint8_t *t = f->l4;
+	size_t i;
+
+	memset(s, 0, sizeof(*s));
+	s->ws = -1;
+	if (!f->is_ip || f->proto != 6 || f->l4_len < 20)
+		return -1;
+	s->hlen = (size_t)(t[12] >> 4) * 4;
+	if (s->hlen < 20 || s->hlen > f->l4_len)
+		return -1;
+	s->sport = h_get16(t);
+	s->dport = h_get16(t + 2);
+	s->seq = h_get32(t + 4);
+	s->ack = h_get32(t + 8);
+	s->flags = t[13];
+	s->wnd = h_get16(t + 14);
+	s->data = t + s->hlen;
+	s->len = f->l4_len - s->hlen;
+	for (i = 20; i < s->hlen;) {
+		if (t[i] == 0)
+			break;
+		if (t[i] == 1) {
+			i++;
+			continue;
+		}
+		if (i + 1 >= s->hlen || t[i + 1] < 2 || i + t[i + 1] > s->hlen)
+			return -1;
+		if (t[i] == 2 && t[i + 1] == 4)
+			s->mss = h_get16(t + i + 2);
+		if (t[i] == 3 && t[i + 1] == 3)
+			s->ws = t[i + 2];
+		i += t[i + 1];
+	}
+	return 0;
+}
+
+/**
+ * h_tcp_recv() - run the loop until slirpish sends a TCP segment (other frames are skipped)
+ * @h:		harness
+ * @f:		the frame
+ * @s:		its segment, parsed
+ * @timeout_ms:	how long to wait
+ *
+ * Return: 0 with a segment, -1 on timeout.
+ */
+int h_tcp_recv(struct harness *h, struct hframe *f, struct htcpseg *s, unsigned timeout_ms)
+{
+	double end = ev_time() + timeout_ms / 1000.0;
+
+	for (;;) {
+		double left = end - ev_time();
+
+		if (left < 0 || h_recv(h, f, (unsigned)(left * 1000) + 1) < 0)
+			return -1;
+		if (h_tcp_parse(f, s) == 0)
+			return 0;
+	}
+}
+
+/**
+ * h_tcp_init() - a guest TCP endpoint at the guest's address
+ * @t:		endpoint
+ * @h:		harness
+ * @gport:	guest port
+ * @raddr:	remote address
+ * @rport:	remote port
+ *
+ * The guest offers MSS 1460 and window scale 0 with a 65535-byte window.
+ */
+void h_tcp_init(struct htcp *t, struct harness *h, uint16_t gport, uint32_t raddr,
+		uint16_t rport)
+{
+	memset(t, 0, sizeof(*t));
+	t->h = h;
+	t->gaddr = H_GUEST;
+	t->gport = gport;
+	t->raddr = raddr;
+	t->rport = rport;
+	t->snd_nxt = 0x10000000u + gport;
+	t->wnd = 65535;
+	t->ws = 0;
+	t->mss = 1460;
+	t->peer_ws = -1;
+}
+
+/**
+ * h_tcp_send_at() - send a segment at @seq (the endpoint's snd_nxt is not moved)
+ * @t:		endpoint
+ * @seq:	sequence number
+ * @flags:	flags (the ACK field is @t->rcv_nxt; a SYN carries @t's options)
+ * @data:	payload
+ * @len:	its length (at most 1400)
+ */
+void h_tcp_send_at(struct htcp *t, uint32_t seq, uint8_t flags, const void *data, size_t len)
+{
+	uint8_t buf[1500];
+	int syn = !!(flags & H_TCP_SYN);
+
+	ck_assert_uint_le(len, 1400);
+	h_send(t->h, buf, h_build_tcp_opt(t->h, buf, t->gaddr, t->gport, t->raddr, t->rport, seq,
+					  flags & H_TCP_ACK ? t->rcv_nxt : 0, flags, t->wnd,
+					  syn ? t->mss : 0, syn ? t->ws : -1, data, len));
+}
+
+/**
+ * h_tcp_send() - send a segment at the endpoint's snd_nxt and advance it
+ * @t:		endpoint
+ * @flags:	flags
+ * @data:	payload
+ * @len:	its length
+ */
+void h_tcp_send(struct htcp *t, uint8_t flags, const void *data, size_t len)
+{
+	h_tcp_send_at(t, t->snd_nxt, flags, data, len);
+	t->snd_nxt += (uint32_t)len + !!(flags & H_TCP_SYN) + !!(flags & H_TCP_FIN);
+}
+
+/**
+ * h_tcp_expect() - the next TCP segment, asserted to belong to @t's connection
+ * @t:		endpoint
+ * @f:		frame buffer
+ * @s:		the segment
+ * @timeout_ms:	how long to wait
+ *
+ * Asserts the addresses, ports and the TCP checksum.
+ */
+void h_tcp_expect(struct htcp *t, struct hframe *f, struct htcpseg *s, unsigned timeout_ms)
+{
+	ck_assert_msg(h_tcp_recv(t->h, f, s, timeout_ms) == 0, "no TCP segment within %u ms",
+		      timeout_ms);
+	ck_assert_msg(f->l4_csum_ok, "bad TCP checksum from slirpish");
+	ck_assert_uint_eq(f->src, t->raddr);
+	ck_assert_uint_eq(f->dst, t->gaddr);
+	ck_assert_uint_eq(s->sport, t->rport);
+	ck_assert_uint_eq(s->dport, t->gport);
+}
+
+/**
+ * h_tcp_connect() - three-way handshake from the guest side
+ * @t:		endpoint
+ * @f:		frame buffer
+ *
+ * Sends the SYN, expects the SYN-ACK (recording slirpish's sequence number
+ * and options) and acknowledges it.
+ */
+void h_tcp_connect(struct htcp *t, struct hframe *f)
+{
+	struct htcpseg s;
+
+	h_tcp_send(t, H_TCP_SYN, NULL, 0);
+	h_tcp_expect(t, f, &s, H_TIMEOUT_MS);
+	ck_assert_uint_eq(s.flags, H_TCP_SYN | H_TCP_ACK);
+	ck_assert_uint_eq(s.ack, t->snd_nxt);
+	t->irs = s.seq;
+	t->rcv_nxt = s.seq + 1;
+	t->peer_mss = s.mss;
+	t->peer_ws = s.ws;
+	t->peer_wnd = s.wnd;
+	h_tcp_send(t, H_TCP_ACK, NULL, 0);
+}
+
+/**
+ * h_tcp_read() - collect in-order payload sent to the endpoint
+ * @t:		endpoint
+ * @f:		frame buffer
+ * @buf:	output
+ * @want:	bytes wanted
+ * @ack:	acknowledge each segment
+ * @timeout_ms:	how long to wait in all
+ *
+ * Every segment must carry the expected sequence number (a retransmission
+ * of bytes already taken fails the test), a valid checksum and an ACK of
+ * everything the guest sent.  A FIN ends the read and sets @t->fin_seen.
+ *
+ * Return: bytes collected.
+ */
+size_t h_tcp_read(struct htcp *t, struct hframe *f, void *buf, size_t want, int ack,
+		  unsigned timeout_ms)
+{
+	double end = ev_time() + timeout_ms / 1000.0;
+	uint8_t *out = buf;
+	struct htcpseg s;
+	size_t got = 0;
+
+	while (got < want && !t->fin_seen) {
+		double left = end - ev_time();
+
+		if (left < 0 || h_tcp_recv(t->h, f, &s, (unsigned)(left * 1000) + 1) < 0)
+			break;
+		ck_assert_msg(f->l4_csum_ok, "bad TCP checksum from slirpish");
+		ck_assert_uint_eq(s.dport, t->gport);
+		ck_assert(s.flags & H_TCP_ACK);
+		ck_assert_uint_eq(s.ack, t->snd_nxt);
+		if (!s.len && !(s.flags & H_TCP_FIN))
+			continue;	/* a pure ACK or window update */
+		ck_assert_msg(s.seq == t->rcv_nxt, "segment at %u, expected %u", s.seq, t->rcv_nxt);
+		ck_assert_uint_le(got + s.len, want);
+		memcpy(out + got, s.data, s.len);
+		got += s.len;
+		t->rcv_nxt += (uint32_t)s.len;
+		if (s.flags & H_TCP_FIN) {
+			t->rcv_nxt++;
+			t->fin_seen = 1;
+		}
+		if (ack)
+			h_tcp_send(t, H_TCP_ACK, NULL, 0);
+	}
+	return got;
+}
+
+/**
+ * h_tcp_pump() - the guest sends a byte stream as a TCP sender would
+ * @t:		endpoint (its snd_nxt moves past what slirpish acknowledged)
+ * @f:		frame buffer
+ * @src:	bytes to send
+ * @len:	their number
+ * @hfd:	host socket to drain meanwhile, or -1 to leave it alone
+ * @dst:	where the drained bytes go (at least @len bytes), or NULL
+ * @dst_len:	bytes drained so far (in and out), or NULL
+ * @timeout_ms:	how long to try in all
+ *
+ * Segments of at most 1400 bytes, within the window slirpish advertises
+ * (scaled by its window-scale option when the guest offered one too).
+ * Without progress for 300 ms the guest goes back to the oldest
+ * unacknowledged byte (go-back-N); it never probes a zero window, so a
+ * stall at zero shows that slirpish did not reopen it.  Asserts that
+ * slirpish acknowledges nothing that was not sent.
+ *
+ * Return: bytes acknowledged.
+ */
+size_t h_tcp_pump(struct htcp *t, struct hframe *f, const uint8_t *src, size_t len, int hfd,
+		  uint8_t *dst, size_t *dst_len, unsigned timeout_ms)
+{
+	double end = ev_time() + timeout_ms / 1000.0, progress = ev_time();
+	unsigned scale = t->ws >= 0 && t->peer_ws >= 0 ? (unsigned)t->peer_ws : 0;
+	uint32_t base = t->snd_nxt;
+	size_t una = 0, nxt = 0;
+	struct htcpseg s;
+
+	while (una < len && ev_time() < end) {
+		while (nxt < len && nxt - una < t->peer_wnd) {
+			size_t seg = len - nxt;
+
+			seg = seg < 1400 ? seg : 1400;
+			if (seg > t->peer_wnd - (nxt - una))
+				seg = t->peer_wnd - (nxt - una);
+			h_tcp_send_at(t, base + (uint32_t)nxt, H_TCP_ACK, src + nxt, seg);
+			nxt += seg;
+		}
+		if (h_tcp_recv(t->h, f, &s, 5) == 0 && s.dport == t->gport && (s.flags & H_TCP_ACK)) {
+			uint32_t acked = s.ack - base;
+
+			ck_assert_msg(acked <= nxt || (uint32_t)-acked < 0x40000000u,
+				      "slirpish acknowledged %u bytes, %zu sent", acked, nxt);
+			if (acked <= nxt && acked > una) {
+				una = acked;
+				progress = ev_time();
+			}
+			t->peer_wnd = (uint32_t)s.wnd << scale;
+		}
+		if (hfd >= 0 && dst && dst_len) {
+			ssize_t n = recv(hfd, dst + *dst_len, len - *dst_len, MSG_DONTWAIT);
+
+			if (n > 0)
+				*dst_len += (size_t)n;
+		}
+		if (ev_time() - progress > 0.3 && t->peer_wnd) {
+			nxt = una;	/* go back N */
+			progress = ev_time();
+		}
+	}
+	t->snd_nxt = base + (uint32_t)una;
+	return una;
+}
+
+/**
+ * h_tcp_listener() - a TCP socket listening on 127.0.0.1, ephemeral port
+ * @port:	set to the port, host order
+ * @backlog:	listen() backlog
+ *
+ * Return: the socket (asserts on failure).
+ */
+int h_tcp_listener(uint16_t *port, int backlog)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	socklen_t sl = sizeof(sa);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+
+	ck_assert_int_ge(fd, 0);
+	sa.sin_addr.s_addr = htonl(H_LOOPBACK);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	ck_assert_int_eq(listen(fd, backlog), 0);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sa, &sl), 0);
+	*port = ntohs(sa.sin_port);
+	return fd;
+}
+
+/**
+ * h_tcp_accept() - run the loop until a connection is pending on @lfd, accept it
+ * @h:		harness
+ * @lfd:	listening socket
+ * @timeout_ms:	how long to wait
+ *
+ * Return: the accepted socket (non-blocking), or -1 on timeout.
+ */
+int h_tcp_accept(struct harness *h, int lfd, unsigned timeout_ms)
+{
+	if (h_run_until_readable(h, lfd, timeout_ms) < 0)
+		return -1;
+	return accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+}
+
+/**
+ * h_fd_read() - run the loop while reading up to @want bytes from a host socket
+ * @h:		harness
+ * @fd:		socket
+ * @buf:	output
+ * @want:	bytes wanted
+ * @timeout_ms:	how long to wait in all
+ *
+ * Return: bytes read (fewer on timeout or end of file).
+ */
+size_t h_fd_read(struct harness *h, int fd, void *buf, size_t want, unsigned timeout_ms)
+{
+	double end = ev_time() + timeout_ms / 1000.0;
+	uint8_t *out = buf;
+	size_t got = 0;
+
+	while (got < want) {
+		double left = end - ev_time();
+		ssize_t n;
+
+		n = recv(fd, out + got, want - got, MSG_DONTWAIT);
+		if (n == 0)
+			break;
+		if (n > 0) {
+			got += (size_t)n;
+			continue;
+		}
+		ck_assert_msg(errno == EAGAIN, "recv: %s", strerror(errno));
+		if (left < 0 || h_run_until_readable(h, fd, (unsigned)(left * 1000) + 1) < 0)
+			break;
+	}
+	return got;
+}
+
+/**
+ * h_free_tcp_port() - a TCP port of 127.0.0.1 that was free a moment ago
+ *
+ * Return: the port, host order.
+ */
+uint16_t h_free_tcp_port(void)
+{
+	uint16_t port;
+	int fd = h_tcp_listener(&port, 1);
+
+	close(fd);
+	return port;
+}
+
+/**
+ * h_isolate_net() - move the process into a new network namespace with loopback up
+ *
+ * Only loopback exists there: every other destination is unreachable at
+ * once (connect() fails with ENETUNREACH), and nothing the test sends
+ * leaves the machine.  Call it from a test (Check forks one process per
+ * test, so the runner itself stays where it was).
+ *
+ * Return: 0, or -errno (e.g. -EPERM without CAP_SYS_ADMIN).
+ */
+int h_isolate_net(void)
+{
+	struct ifreq ifr;
+	int fd, ret = 0;
+
+	if (unshare(CLONE_NEWNET) < 0)
+		return -errno;
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	memset(&ifr, 0, sizeof(ifr));
+	strcpy(ifr.ifr_name, "lo");
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
+		ret = -errno;
+	ifr.ifr_flags |= IFF_UP;
+	if (!ret && ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
 }

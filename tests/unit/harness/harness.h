@@ -127,4 +127,99 @@ void h_send_udp(struct harness *h, uint32_t dst, uint16_t sport, uint16_t dport,
 /* Host-side helpers: a UDP socket bound to 127.0.0.1 on an ephemeral port. */
 int h_udp_server(uint16_t *port);
 
+/* TCP, test side: segments with options, parsed segments, a guest endpoint. */
+#define H_TCP_FIN 0x01
+#define H_TCP_SYN 0x02
+#define H_TCP_RST 0x04
+#define H_TCP_PSH 0x08
+#define H_TCP_ACK 0x10
+
+/**
+ * struct htcpseg - a TCP segment slirpish sent, parsed by the test side
+ * @sport:	source port
+ * @dport:	destination port
+ * @seq:	sequence number
+ * @ack:	acknowledgement number
+ * @flags:	flags byte
+ * @wnd:	window field (unscaled)
+ * @hlen:	header length (data offset * 4)
+ * @mss:	MSS option, 0 if absent
+ * @ws:		window-scale option, -1 if absent
+ * @data:	payload (points into the frame)
+ * @len:	payload length
+ */
+struct htcpseg {
+	uint16_t sport;
+	uint16_t dport;
+	uint32_t seq;
+	uint32_t ack;
+	uint8_t flags;
+	uint16_t wnd;
+	size_t hlen;
+	uint16_t mss;
+	int ws;
+	const uint8_t *data;
+	size_t len;
+};
+
+/**
+ * struct htcp - the test playing one guest TCP endpoint
+ * @h:		harness
+ * @gaddr:	guest address
+ * @gport:	guest port
+ * @raddr:	remote address (as the guest sees it)
+ * @rport:	remote port
+ * @snd_nxt:	next sequence number the guest sends
+ * @rcv_nxt:	next sequence number expected from slirpish (what the guest acknowledges)
+ * @irs:	slirpish's initial sequence number
+ * @wnd:	window field the guest advertises
+ * @ws:		window scale the guest offers in its SYN, -1 for none
+ * @mss:	MSS the guest offers in its SYN, 0 for none
+ * @peer_mss:	MSS slirpish offered
+ * @peer_ws:	window scale slirpish offered, -1 if none
+ * @fin_seen:	slirpish's FIN arrived (and is counted in @rcv_nxt)
+ * @peer_wnd:	last window slirpish advertised, bytes (scaled)
+ */
+struct htcp {
+	struct harness *h;
+	uint32_t gaddr;
+	uint16_t gport;
+	uint32_t raddr;
+	uint16_t rport;
+	uint32_t snd_nxt;
+	uint32_t rcv_nxt;
+	uint32_t irs;
+	uint16_t wnd;
+	int ws;
+	uint16_t mss;
+	uint16_t peer_mss;
+	int peer_ws;
+	int fin_seen;
+	uint32_t peer_wnd;
+};
+
+size_t h_build_tcp_opt(const struct harness *h, uint8_t *buf, uint32_t src, uint16_t sport,
+		       uint32_t dst, uint16_t dport, uint32_t seq, uint32_t ack, uint8_t flags,
+		       uint16_t win, uint16_t mss, int ws, const void *payload, size_t len);
+int h_tcp_parse(const struct hframe *f, struct htcpseg *s);
+int h_tcp_recv(struct harness *h, struct hframe *f, struct htcpseg *s, unsigned timeout_ms);
+
+void h_tcp_init(struct htcp *t, struct harness *h, uint16_t gport, uint32_t raddr,
+		uint16_t rport);
+void h_tcp_send_at(struct htcp *t, uint32_t seq, uint8_t flags, const void *data, size_t len);
+void h_tcp_send(struct htcp *t, uint8_t flags, const void *data, size_t len);
+void h_tcp_connect(struct htcp *t, struct hframe *f);
+void h_tcp_expect(struct htcp *t, struct hframe *f, struct htcpseg *s, unsigned timeout_ms);
+size_t h_tcp_pump(struct htcp *t, struct hframe *f, const uint8_t *src, size_t len, int hfd,
+		  uint8_t *dst, size_t *dst_len, unsigned timeout_ms);
+size_t h_tcp_read(struct htcp *t, struct hframe *f, void *buf, size_t want, int ack,
+		  unsigned timeout_ms);
+
+/* Host-side TCP helpers. */
+int h_tcp_listener(uint16_t *port, int backlog);
+int h_tcp_accept(struct harness *h, int lfd, unsigned timeout_ms);
+size_t h_fd_read(struct harness *h, int fd, void *buf, size_t want, unsigned timeout_ms);
+uint16_t h_free_tcp_port(void);
+int h_isolate_net(void);
+
 #endif /* TESTS_UNIT_HARNESS_H */

@@ -14,7 +14,6 @@
 
 #include <check.h>
 #include <errno.h>
-#include <lzma.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,228 +27,7 @@
 #include "rewriter/stub.h"
 #include "rewriter/vcpu_abi.h"
 #include "tests/unit/rewriter/exec32.h"
-
-#define TB_VA 0x10000000u
-#define TB_MAX (1u << 16)
-
-/**
- * struct tb_sec - an extra section of a test image
- * @name:	section name
- * @addr:	its address (above the text)
- * @data:	its bytes
- * @size:	their number
- * @flags:	sh_flags
- */
-struct tb_sec {
-	const char *name;
-	uint32_t addr;
-	const uint8_t *data;
-	uint32_t size;
-	uint32_t flags;
-};
-
-/**
- * struct tb - a test image and what became of it
- * @elf:	the ELF
- * @len:	its length
- * @out:	rewrite result
- * @t:		its parsed site table
- */
-struct tb {
-	uint8_t elf[TB_MAX];
-	size_t len;
-	struct rw_out out;
-	struct rw_sitetab t;
-};
-
-static void tb_put32(uint8_t *p, uint32_t v)
-{
-	rw_put_le32(p, v);
-}
-
-static void tb_put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-}
-
-/**
- * tb_build() - build an ELF32 EXEC image
- * @b:		output
- * @text:	bytes of .text (at TB_VA)
- * @tlen:	their number
- * @funcs:	function-start offsets into .text
- * @nfuncs:	their number
- * @extra:	extra sections (may be NULL)
- * @nextra:	their number
- */
-static void tb_build(struct tb *b, const uint8_t *text, uint32_t tlen, const uint32_t *funcs,
-		     size_t nfuncs, const struct tb_sec *extra, size_t nextra)
-{
-	uint8_t *e = b->elf;
-	uint32_t end = TB_VA + tlen, off, symoff, stroff, shstroff, shoff, strl = 1, shl = 1;
-	char shstr[512], str[256];
-	size_t i, nsh = 5 + nextra;
-	uint32_t names[16];
-
-	memset(b, 0, sizeof(*b));
-	memcpy(e + 0x1000, text, tlen);
-	for (i = 0; i < nextra; i++) {
-		memcpy(e + 0x1000 + (extra[i].addr - TB_VA), extra[i].data, extra[i].size);
-		if (extra[i].addr + extra[i].size > end)
-			end = extra[i].addr + extra[i].size;
-	}
-	off = 0x1000 + (end - TB_VA);
-	memcpy(e, "\177ELF\1\1\1", 7);
-	tb_put16(e + 16, 2);  /* ET_EXEC */
-	tb_put16(e + 18, 3);  /* EM_386 */
-	tb_put32(e + 20, 1);
-	tb_put32(e + 24, TB_VA);
-	tb_put32(e + 28, 52);
-	tb_put16(e + 40, 52);
-	tb_put16(e + 42, 32);
-	tb_put16(e + 44, 1);
-	tb_put16(e + 46, 40);
-	tb_put16(e + 48, (uint16_t)nsh);
-	tb_put16(e + 50, (uint16_t)(nsh - 1));
-	/* PT_LOAD over everything */
-	tb_put32(e + 52, 1);
-	tb_put32(e + 56, 0x1000);
-	tb_put32(e + 60, TB_VA);
-	tb_put32(e + 64, TB_VA);
-	tb_put32(e + 68, end - TB_VA);
-	tb_put32(e + 72, end - TB_VA);
-	tb_put32(e + 76, 7);
-	tb_put32(e + 80, 0x1000);
-	/* symbols */
-	symoff = (off + 3) & ~3u;
-	str[0] = 0;
-	for (i = 0; i < nfuncs; i++) {
-		uint8_t *s = e + symoff + 16 * (i + 1);
-		int n = snprintf(str + strl, sizeof(str) - strl, "f%zu", i);
-
-		tb_put32(s, strl);
-		tb_put32(s + 4, TB_VA + funcs[i]);
-		s[12] = 0x12; /* GLOBAL FUNC */
-		tb_put16(s + 14, 1);
-		strl += (uint32_t)n + 1;
-	}
-	stroff = symoff + 16 * (uint32_t)(nfuncs + 1);
-	memcpy(e + stroff, str, strl);
-	shstroff = stroff + strl;
-	shstr[0] = 0;
-	{
-		const char *nm[16] = { "", ".text", ".symtab", ".strtab" };
-
-		for (i = 0; i < nextra; i++)
-			nm[4 + i] = extra[i].name;
-		nm[4 + nextra] = ".shstrtab";
-		for (i = 1; i < nsh; i++) {
-			names[i] = shl;
-			strcpy(shstr + shl, nm[i]);
-			shl += (uint32_t)strlen(nm[i]) + 1;
-		}
-	}
-	memcpy(e + shstroff, shstr, shl);
-	shoff = (shstroff + shl + 3) & ~3u;
-	tb_put32(e + 32, shoff);
-	for (i = 1; i < nsh; i++) {
-		uint8_t *h = e + shoff + 40 * i;
-
-		tb_put32(h, names[i]);
-		if (i == 1) {
-			tb_put32(h + 4, 1);
-			tb_put32(h + 8, 6); /* AX */
-			tb_put32(h + 12, TB_VA);
-			tb_put32(h + 16, 0x1000);
-			tb_put32(h + 20, tlen);
-		} else if (i == 2) {
-			tb_put32(h + 4, 2);
-			tb_put32(h + 16, symoff);
-			tb_put32(h + 20, 16 * (uint32_t)(nfuncs + 1));
-			tb_put32(h + 24, 3);
-			tb_put32(h + 36, 16);
-		} else if (i == 3) {
-			tb_put32(h + 4, 3);
-			tb_put32(h + 16, stroff);
-			tb_put32(h + 20, strl);
-		} else if (i < 4 + nextra) {
-			const struct tb_sec *x = &extra[i - 4];
-
-			tb_put32(h + 4, 1);
-			tb_put32(h + 8, x->flags);
-			tb_put32(h + 12, x->addr);
-			tb_put32(h + 16, 0x1000 + (x->addr - TB_VA));
-			tb_put32(h + 20, x->size);
-		} else {
-			tb_put32(h + 4, 3);
-			tb_put32(h + 16, shstroff);
-			tb_put32(h + 20, shl);
-		}
-	}
-	b->len = shoff + 40 * nsh;
-	ck_assert_uint_le(b->len, TB_MAX);
-}
-
-/**
- * tb_rewrite() - rewrite a built image, parse its table, check it
- * @b:		the image
- * @opts:	options (NULL for defaults)
- */
-static void tb_rewrite(struct tb *b, const struct rw_opts *opts)
-{
-	struct rw_stats st;
-	struct rw_err err = { 0, "" };
-	int ret;
-
-	ret = rw_rewrite(b->elf, b->len, opts, &b->out, &err);
-	ck_assert_msg(ret == 0, "rewrite failed: %s", err.msg);
-	ret = rw_sitetab_parse(&b->t, b->out.sitetab, b->out.sitetab_len, &err);
-	ck_assert_msg(ret == 0, "site table: %s", err.msg);
-	ret = rw_check(b->out.image, b->out.image_len, b->elf, b->len, &st, &err);
-	ck_assert_msg(ret == 0, "check failed: %s", err.msg);
-	ck_assert_uint_eq(st.unaccounted, 0);
-	ck_assert_uint_eq(st.found, b->t.h.nsites);
-}
-
-static void tb_free(struct tb *b)
-{
-	rw_sitetab_free(&b->t);
-	rw_out_free(&b->out);
-}
-
-/* The rewritten bytes at a text offset. */
-static const uint8_t *tb_at(const struct tb *b, uint32_t va)
-{
-	return b->out.image + 0x1000 + (va - TB_VA);
-}
-
-/* The patch-area bytes of a stub. */
-static const uint8_t *tb_stub(const struct tb *b, uint32_t stub_va)
-{
-	size_t poff = (b->len + 4095) & ~(size_t)4095;
-
-	return b->out.image + poff + (stub_va - b->t.h.patch_vaddr);
-}
-
-static const struct ulvm_st_site *tb_site(const struct tb *b, uint32_t off)
-{
-	const struct ulvm_st_site *s = rw_sitetab_find(&b->t, TB_VA + off);
-
-	ck_assert_msg(s != NULL, "no site at +%#x", off);
-	return s;
-}
-
-/* Find a byte sequence in a buffer. */
-static int tb_has(const uint8_t *p, size_t len, const void *needle, size_t nlen)
-{
-	size_t i;
-
-	for (i = 0; i + nlen <= len; i++)
-		if (!memcmp(p + i, needle, nlen))
-			return 1;
-	return 0;
-}
+#include "tests/unit/rewriter/tb.h"
 
 /* ---- classification ---- */
 
@@ -714,6 +492,33 @@ START_TEST(test_call_moved)
 }
 END_TEST
 
+START_TEST(test_unknown_to_capstone)
+{
+	/*
+	 * f0: serialize (0f 01 e8, unknown to capstone 4); pushf; push %cs;
+	 * push $imm; iret; int3 x 4 -- as in the kernel's sync_core().
+	 * The sweep keeps step through it and the sites stay code.
+	 */
+	static const uint8_t text[] = { 0x0f, 0x01, 0xe8, 0x9c, 0x0e, 0x68, 0x00, 0x00, 0x00,
+					0x00, 0xcf, 0xcc, 0xcc, 0xcc, 0xcc };
+	static const uint32_t funcs[] = { 0 };
+	static struct tb b;
+
+	ck_assert_uint_eq(rw_classify_extra_len(text, 3), 3);
+	ck_assert_uint_eq(rw_classify_extra_len(text, 2), 0);
+	ck_assert_uint_eq(rw_classify_extra_len((const uint8_t *)"\x66\x0f\xae\xf1", 4), 4);
+	ck_assert_uint_eq(rw_classify_extra_len((const uint8_t *)"\x0f\xae\xf0", 3), 0);
+	tb_build(&b, text, sizeof(text), funcs, 1, NULL, 0);
+	tb_rewrite(&b, NULL);
+	ck_assert_uint_eq(b.out.stats.ninvalid, 0);
+	ck_assert_uint_eq(b.out.stats.nextra, 1);
+	ck_assert_uint_eq(tb_site(&b, 3)->disp, ULVM_SD_STUB_EMUL);
+	ck_assert_uint_eq(tb_site(&b, 10)->disp, ULVM_SD_STUB_CALL);
+	ck_assert(!memcmp(tb_at(&b, TB_VA), text, 3));
+	tb_free(&b);
+}
+END_TEST
+
 START_TEST(test_rdtsc_policy)
 {
 	/* f0: push %ebp; mov %esp,%ebp; rdtsc; pop %ebp; ret */
@@ -870,8 +675,13 @@ START_TEST(test_stub_exec)
 		/* f3 (48): mov %eax,%ecx; push %eax; popf; mov %ecx,%ecx; ret */
 		0x89, 0xc1, 0x50, 0x9d, 0x89, 0xc9, 0xc3,
 		0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc,
+		/* f4 (64): push %ebp; call f5; sti; call f5; pop %ebp; ret (the call moves) */
+		0x55, 0xe8, 0x0a, 0x00, 0x00, 0x00, 0xfb, 0xe8, 0x04, 0x00, 0x00, 0x00, 0x5d, 0xc3,
+		0xcc, 0xcc,
+		/* f5 (80): add $0x10,%eax; ret */
+		0x83, 0xc0, 0x10, 0xc3,
 	};
-	static const uint32_t funcs[] = { 0, 16, 32, 48 };
+	static const uint32_t funcs[] = { 0, 16, 32, 48, 64, 80 };
 	struct rw_opts o = { .patch_vaddr = EX_PATCH, .vcpu_vaddr = EX_VCPU };
 	struct ex_regs in = { 0x11111111, 0x22222222, 0x33333333, 0x44444444,
 			      0x55555555, 0x66666666, 0x77777777, 0, 0x2 | EX_ARITH };
@@ -882,7 +692,7 @@ START_TEST(test_stub_exec)
 	size_t i, poff;
 	int ret;
 
-	tb_build(&b, text, sizeof(text), funcs, 4, NULL, 0);
+	tb_build(&b, text, sizeof(text), funcs, 6, NULL, 0);
 	tb_rewrite(&b, &o);
 	for (i = 0; i < b.t.h.nsites; i++)
 		ck_assert_msg(b.t.sites[i].disp == ULVM_SD_STUB_EMUL ||
@@ -970,6 +780,18 @@ START_TEST(test_stub_exec)
 	ck_assert_uint_eq(mon.calls, 0);
 	ck_assert_uint_eq(out.eflags & EX_ARITH, 0x80);
 
+	/* f4: a call moved into the stub returns into it and the stub returns home. */
+	in.eax = 0x100;
+	in.eflags = 0x2;
+	v->vif = 0;
+	v->pending = 0;
+	ck_assert_int_eq(ex_call(EX_TEXT + 64, &in, &out, &mon), 0);
+	ck_assert_uint_eq(b.t.regions[tb_site(&b, 70)->region].vaddr, EX_TEXT + 70);
+	ck_assert_uint_eq(out.eax, 0x120);
+	ck_assert_uint_eq(v->vif, 1);
+	ck_assert_uint_eq(out.esp, EX_HARN + 0xf000);
+	ck_assert_uint_eq(out.ebp, in.ebp);
+
 	ex_teardown();
 	tb_free(&b);
 }
@@ -996,31 +818,6 @@ static void tb_expect_err_at(const uint8_t *buf, size_t len, int code, int line)
 }
 
 #define tb_expect_err(b, l, c) tb_expect_err_at(b, l, c, __LINE__)
-
-/**
- * tb_bzimage() - wrap an ELF into a minimal bzImage with an XZ payload
- * @elf:	ELF bytes
- * @len:	their number
- * @out:	output buffer
- * @cap:	its size
- *
- * Return: the bzImage length.
- */
-static size_t tb_bzimage(const uint8_t *elf, size_t len, uint8_t *out, size_t cap)
-{
-	size_t pos = 0;
-
-	memset(out, 0, 2048);
-	out[0x1f1] = 1; /* setup_sects: protected-mode code at 1024 */
-	memcpy(out + 0x202, "HdrS", 4);
-	tb_put16(out + 0x206, 0x020f);
-	tb_put32(out + 0x248, 0x100);
-	ck_assert_int_eq(lzma_easy_buffer_encode(6, LZMA_CHECK_CRC32, NULL, elf, len,
-						 out + 1024 + 0x100, &pos, cap - 1024 - 0x100),
-			 LZMA_OK);
-	tb_put32(out + 0x24c, (uint32_t)pos);
-	return 1024 + 0x100 + pos;
-}
 
 START_TEST(test_bad_input)
 {
@@ -1054,6 +851,21 @@ START_TEST(test_bad_input)
 	tb_put32(bad + 68, 0x7fffffff);
 	tb_put32(bad + 72, 0x7fffffff);
 	tb_expect_err(bad, b.len, -EBADMSG);
+
+	/* the section-name table as a NULL section pointing far outside (fuzzer find) */
+	memcpy(bad, b.elf, b.len);
+	{
+		uint32_t shoff = rw_le32(bad + 32);
+		uint16_t shstrndx = (uint16_t)(bad[50] | bad[51] << 8);
+		uint8_t *h = bad + shoff + 40 * shstrndx;
+		struct rw_out out;
+
+		tb_put32(h + 4, 0);
+		tb_put32(h + 16, 0x7ffffff0);
+		tb_put32(h + 20, 0x10000);
+		if (!rw_rewrite(bad, b.len, NULL, &out, &err))
+			rw_out_free(&out);
+	}
 
 	/* bzImage: good, corrupt, truncated, other compression */
 	bzlen = tb_bzimage(b.elf, b.len, bz, sizeof(bz));
@@ -1218,6 +1030,7 @@ Suite *rewriter_suite(void)
 	tcase_add_test(tc, test_monitor_call_stub);
 	tcase_add_test(tc, test_iret_noreturn);
 	tcase_add_test(tc, test_call_moved);
+	tcase_add_test(tc, test_unknown_to_capstone);
 	tcase_add_test(tc, test_rdtsc_policy);
 	tcase_add_test(tc, test_traps_only);
 	tcase_add_test(tc, test_alternative_made_inert);

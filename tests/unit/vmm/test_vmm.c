@@ -498,7 +498,8 @@ START_TEST(test_pit_periodic)
 	test_clock_ns = 1000 + 500000;
 	pit_out8(&p, 0x43, 0x00);
 	test_clock_ns += 300000;			/* the latch holds the old count */
-	c = (uint16_t)(pit_in8(&p, 0x40) | pit_in8(&p, 0x40) << 8);
+	c = pit_in8(&p, 0x40);				/* low byte first */
+	c = (uint16_t)(c | pit_in8(&p, 0x40) << 8);
 	ck_assert_uint_ge(c, 595);
 	ck_assert_uint_le(c, 598);
 }
@@ -518,6 +519,18 @@ START_TEST(test_pit_oneshot_and_port61)
 	ck_assert_uint_eq(pit_poll(&p, 3500000), 1);
 	ck_assert_uint_eq(pit_poll(&p, 9000000), 0);	/* one shot only */
 	ck_assert_uint_eq(p.irq_next, PIT_NEVER);
+	/* mode 4 (Linux's oneshot clockevent): one edge per count written */
+	test_clock_ns = 20000000;
+	pit_out8(&p, 0x43, 0x38);
+	pit_out8(&p, 0x40, 0x2a);
+	pit_out8(&p, 0x40, 0x00);			/* 42 ticks = 35.2 us */
+	ck_assert_uint_eq(pit_poll(&p, 20000000 + 30000), 0);
+	ck_assert_uint_eq(pit_poll(&p, 20000000 + 40000), 1);
+	ck_assert_uint_eq(pit_poll(&p, 20000000 + 900000), 0);
+	test_clock_ns = 21000000;
+	pit_out8(&p, 0x40, 0x2a);			/* next event: no control word */
+	pit_out8(&p, 0x40, 0x00);
+	ck_assert_uint_eq(pit_poll(&p, 21000000 + 40000), 1);
 	/* channel 2 gated by port 0x61, OUT2 in bit 5 */
 	test_clock_ns = 10000000;
 	pit_out8(&p, 0x43, 0xb0);			/* ch2, lo/hi, mode 0 */
@@ -1080,17 +1093,93 @@ START_TEST(test_console_panic_watch)
 {
 	static const char out[] = "[ 1.0] Kernel panic - not syncing: VFS: Unable to mount root fs\r\n";
 	static const char near[] = "Kernel panic - not syncin\nKKernel panic - not syncing";
+	static const char halt[] = "[ 14.8] reboot: System halted\r\n";
 	unsigned int i, hits = 0;
 
 	ck_assert(!console_panic_due(1000));
+	ck_assert(!console_seen_event(CONSOLE_EV_PANIC));
 	for (i = 0; near[i]; i++)
-		hits += console_watch((uint8_t)near[i], 1000);
+		hits += console_watch((uint8_t)near[i], 1000) == CONSOLE_EV_PANIC;
 	ck_assert_uint_eq(hits, 1);			/* only the complete one */
 	ck_assert(!console_panic_due(1000 + 100000000ull));
 	ck_assert(console_panic_due(1000 + 600000000ull));
 	for (i = 0; out[i]; i++)
-		hits += console_watch((uint8_t)out[i], 2000);
+		hits += console_watch((uint8_t)out[i], 2000) == CONSOLE_EV_PANIC;
 	ck_assert_uint_eq(hits, 2);
+	ck_assert(!console_seen_event(CONSOLE_EV_HALT));
+	for (i = 0; halt[i]; i++)
+		console_watch((uint8_t)halt[i], 3000);
+	ck_assert(console_seen_event(CONSOLE_EV_HALT));
+	ck_assert(!console_seen_event(CONSOLE_EV_POWEROFF));
+	ck_assert(!console_seen_event(99));
+}
+END_TEST
+
+START_TEST(test_console_escape)
+{
+	struct vm *vm = calloc(1, sizeof(*vm));
+
+	ck_assert_ptr_nonnull(vm);
+	ck_assert(console_escape(vm, 'a'));
+	ck_assert(!console_escape(vm, 0x01));		/* Ctrl-A: held */
+	ck_assert(console_escape(vm, 0x01));		/* Ctrl-A Ctrl-A: one Ctrl-A */
+	ck_assert(!console_escape(vm, 0x01));
+	ck_assert(!console_escape(vm, 'q'));		/* unknown command: dropped */
+	ck_assert(!vm->exit_req);
+	ck_assert(!console_escape(vm, 0x01));
+	ck_assert(!console_escape(vm, 'x'));		/* Ctrl-A x: quit */
+	ck_assert(vm->exit_req);
+	ck_assert_int_eq(vm->exit_code, 0);
+	free(vm);
+}
+END_TEST
+
+/* Random corruption of valid inputs: the parsers must refuse or accept,
+ * never read outside the buffer (run under --enable-asan to see it). */
+START_TEST(test_parsers_mutated)
+{
+	struct boot_elf_info info;
+	struct boot_bz_info bz;
+	struct sites st;
+	const char *why;
+	uint8_t elf[128], *bzb, *sb, *copy;
+	size_t n, bzn, sn;
+	unsigned int seed = 12345, i, j;
+
+	n = make_elf(elf, sizeof(elf));
+	bzb = make_bz(&bzn);
+	sb = make_sites(&sn, 8);
+	copy = malloc(bzn > sn ? bzn : sn);
+	ck_assert_ptr_nonnull(copy);
+	for (i = 0; i < 20000; i++) {
+		size_t len;
+
+		memcpy(copy, elf, n);
+		for (j = 0; j < 1 + (unsigned int)rand_r(&seed) % 4; j++)
+			copy[rand_r(&seed) % n] = (uint8_t)rand_r(&seed);
+		len = rand_r(&seed) % 8 ? n : rand_r(&seed) % n;
+		boot_elf32_parse(copy, len, 8u << 20, &info, &why);
+
+		memcpy(copy, bzb, bzn);
+		for (j = 0; j < 1 + (unsigned int)rand_r(&seed) % 4; j++)
+			copy[0x1f0 + rand_r(&seed) % 0x80] = (uint8_t)rand_r(&seed);
+		len = rand_r(&seed) % 8 ? bzn : rand_r(&seed) % bzn;
+		boot_bzimage_parse(copy, len, &bz, &why);
+
+		memcpy(copy, sb, sn);
+		for (j = 0; j < 1 + (unsigned int)rand_r(&seed) % 4; j++)
+			copy[rand_r(&seed) % sn] = (uint8_t)rand_r(&seed);
+		len = rand_r(&seed) % 8 ? sn : rand_r(&seed) % sn;
+		if (!sites_parse(&st, copy, len, &why)) {
+			struct ulvm_st_site s;
+
+			sites_find(&st, 0xc1000100, &s);
+			sites_free(&st);
+		}
+	}
+	free(copy);
+	free(sb);
+	free(bzb);
 }
 END_TEST
 
@@ -1109,6 +1198,7 @@ Suite *vmm_suite(void)
 	tcase_add_test(t, test_bz_debian);
 	tcase_add_test(t, test_e820);
 	tcase_add_test(t, test_sites);
+	tcase_add_test(t, test_parsers_mutated);
 	suite_add_tcase(s, t);
 
 	t = tcase_create("devices");
@@ -1121,6 +1211,7 @@ Suite *vmm_suite(void)
 	tcase_add_test(t, test_rtc);
 	tcase_add_test(t, test_mem_parse);
 	tcase_add_test(t, test_console_panic_watch);
+	tcase_add_test(t, test_console_escape);
 	suite_add_tcase(s, t);
 
 	t = tcase_create("cpu");
