@@ -19,9 +19,9 @@ librewriter_a_SOURCES = \
 	rewriter/check.c \
 	rewriter/report.c \
 	rewriter/fuzz.c rewriter/fuzz.h
-librewriter_a_CFLAGS = $(AM_CFLAGS) $(CAPSTONE_CFLAGS)
+librewriter_a_CFLAGS = $(AM_CFLAGS) $(CAPSTONE_CFLAGS) $(LZMA_CFLAGS)
 
-REWRITER_LIBS = librewriter.a $(CAPSTONE_LIBS) -llzma
+REWRITER_LIBS = librewriter.a $(CAPSTONE_LIBS) $(LZMA_LIBS)
 
 bin_PROGRAMS += ulvm-rewrite
 ulvm_rewrite_SOURCES = rewriter/main.c
@@ -47,5 +47,5 @@ fuzz-rewriter:
 		-g -O1 -fsanitize=fuzzer,address,undefined -o rewriter-fuzz \
 		$(srcdir)/rewriter/fuzz_main.c \
 		$(addprefix $(srcdir)/,$(filter %.c,$(librewriter_a_SOURCES))) \
-		$(CAPSTONE_LIBS) -llzma
+		$(CAPSTONE_LIBS) $(LZMA_LIBS)
 .PHONY: fuzz-rewriter

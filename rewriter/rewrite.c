@@ -329,6 +329,7 @@ int rw_rewrite(const uint8_t *elf, size_t len, const struct rw_opts *opts, struc
 {
 	struct rw_sitetab t;
 	struct rw_ctx c;
+	size_t i;
 	int ret;
 
 	memset(out, 0, sizeof(*out));
@@ -347,6 +348,20 @@ int rw_rewrite(const uint8_t *elf, size_t len, const struct rw_opts *opts, struc
 		ret = rw_err_set(err, -ENOSPC, "patch area (%zu bytes at %#x) overlaps the vCPU page or 4 GiB",
 				 c.patch_len, c.opts.patch_vaddr);
 		goto out;
+	}
+	for (i = 0; i < c.elf.nsegs; i++) {
+		const struct rw_elf_seg *sg = &c.elf.segs[i];
+		uint64_t lo = sg->vaddr, hi = lo + sg->memsz;
+
+		if (sg->type != RW_PT_LOAD || !sg->memsz)
+			continue;
+		if ((lo < (uint64_t)c.opts.patch_vaddr + c.patch_len + 1 && c.opts.patch_vaddr < hi) ||
+		    (lo < (uint64_t)c.opts.vcpu_vaddr + 4096 && c.opts.vcpu_vaddr < hi)) {
+			ret = rw_err_set(err, -ENOSPC,
+					 "segment at %#x+%#x overlaps the patch area (%#x) or the vCPU page (%#x): choose others with --patch-addr/--vcpu-addr",
+					 sg->vaddr, sg->memsz, c.opts.patch_vaddr, c.opts.vcpu_vaddr);
+			goto out;
+		}
 	}
 	memset(&t, 0, sizeof(t));
 	t.h.nregions = (uint32_t)c.nregions;

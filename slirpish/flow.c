@@ -315,9 +315,12 @@ void flow_dump(struct ctx *c, FILE *out)
 
 		if (f->type == FLOW_FREE || f->type == FLOW_DEAD)
 			continue;
-		fprintf(out, "flow %u guest %u %s %u.%u.%u.%u:%u <-> %u.%u.%u.%u:%u\n", f->idx,
+		fprintf(out, "flow %u guest %u %s %u.%u.%u.%u:%u <-> %u.%u.%u.%u:%u", f->idx,
 			k->guest, flow_type_str(f->type), k->gaddr >> 24, (k->gaddr >> 16) & 0xff,
 			(k->gaddr >> 8) & 0xff, k->gaddr & 0xff, k->gport, k->raddr >> 24,
 			(k->raddr >> 16) & 0xff, (k->raddr >> 8) & 0xff, k->raddr & 0xff, k->rport);
+		if (f->type == FLOW_TCP)
+			tcp_flow_dump(f, out);
+		fputc('\n', out);
 	}
 }

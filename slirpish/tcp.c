@@ -178,11 +178,13 @@ int tcp_send_ctl(struct tcp_conn *conn, uint8_t flags, uint32_t seq)
 
 	if (!f)
 		return -1;
-	conn->rcv_wnd = flags & TCP_SYN ? MIN(tcp_our_window(conn), 65535u) : tcp_our_window(conn);
+	tcp_update_rcv_wnd(conn);
+	if (flags & TCP_SYN)
+		conn->rcv_wnd = MIN(conn->rcv_wnd, 65535u);
 	hlen = tcp_fill(conn, f + IP4_L4_OFF, seq, flags, 0);
 	ip4_frame_send(g, f, IP4_PROTO_TCP, conn->f.key.raddr, conn->f.key.gaddr, hlen);
 	if (flags & TCP_ACK)
-		conn->flags &= (uint8_t)~TCP_F_ACK_DUE;
+		conn->flags &= (uint16_t)~TCP_F_ACK_DUE;
 	return 0;
 }
 
@@ -243,7 +245,7 @@ static void tcp_blocked_remove(struct tcp_conn *conn)
 		pp = &(*pp)->blk_next;
 	if (*pp)
 		*pp = conn->blk_next;
-	conn->flags &= (uint8_t)~TCP_F_BLOCKED;
+	conn->flags &= (uint16_t)~TCP_F_BLOCKED;
 }
 
 /**
@@ -281,6 +283,21 @@ void tcp_conn_close(struct tcp_conn *conn, unsigned how, const char *why)
 		conn->sock = -1;
 	}
 	flow_free(c, &conn->f);
+}
+
+/**
+ * tcp_flow_dump() - the TCP part of a flow's line in the SIGUSR1 listing
+ * @f:		the connection's flow header
+ * @out:	stream
+ */
+void tcp_flow_dump(const struct flow_common *f, FILE *out)
+{
+	const struct tcp_conn *conn = (const struct tcp_conn *)(const void *)f; /* f is first */
+
+	fprintf(out, " %s flags 0x%02x una %u nxt +%u wnd %u rcv %u rwnd %u rto %ums retries %u",
+		tcp_state_names[conn->state], conn->flags, conn->snd_una,
+		conn->snd_nxt - conn->snd_una, conn->snd_wnd, conn->rcv_nxt, conn->rcv_wnd,
+		conn->rto_ms, conn->retries);
 }
 
 /**
@@ -347,7 +364,7 @@ static void tcp_connect_done(struct tcp_conn *conn)
 	STAT_INC(&c->stats, TCP_OPENED);
 	tcp_set_state(conn, TCPS_SYNACK_SENT);
 	tcp_send_ctl(conn, TCP_SYN | TCP_ACK, conn->snd_una);
-	conn->snd_nxt = conn->snd_una + 1;
+	conn->snd_nxt = conn->snd_max = conn->snd_una + 1;
 	ev_timer_stop(c->loop, &conn->rto);
 	ev_timer_set(&conn->rto, conn->rto_ms / 1000.0, 0);
 	ev_timer_start(c->loop, &conn->rto);
@@ -363,13 +380,15 @@ static void tcp_sock_w_cb(struct ev_loop *loop, ev_io *w, int revents)
 		tcp_connect_done(conn);
 		return;
 	}
-	conn->flags &= (uint8_t)~TCP_F_WANT_WND;
+	conn->flags &= (uint16_t)~TCP_F_WANT_WND;
+	if (conn->state != TCPS_ESTABLISHED)
+		return;
 	/* Window update: the guest may send again. */
 	tcp_send_ctl(conn, TCP_ACK, conn->snd_nxt);
 	if (conn->flags & TCP_F_SHORT_WRITE) {
 		/* Part of a segment did not fit: three duplicate ACKs make the
 		 * guest retransmit it now rather than at its timeout. */
-		conn->flags &= (uint8_t)~TCP_F_SHORT_WRITE;
+		conn->flags &= (uint16_t)~TCP_F_SHORT_WRITE;
 		tcp_send_dup_acks(conn, 3);
 	}
 }
@@ -489,7 +508,7 @@ static void tcp_syn_from_guest(struct guest *g, const struct ip4_hdr *ip,
 	}
 	conn->rcv_nxt = s->seq + 1;
 	conn->snd_una = tcp_isn();
-	conn->snd_nxt = conn->snd_una;
+	conn->snd_nxt = conn->snd_max = conn->snd_una;
 	conn->mss = (uint16_t)MIN(conn->mss, s->mss ? s->mss : TCP_MSS_GUEST_DEFAULT);
 	if (s->ws >= 0) {
 		conn->flags |= TCP_F_WS;
@@ -547,7 +566,7 @@ static void tcp_conn_input(struct tcp_conn *conn, const struct ip4_hdr *ip,
 			return;
 		}
 		conn->rcv_nxt = s->seq + 1;
-		conn->snd_una = conn->snd_nxt = s->ack;
+		conn->snd_una = conn->snd_nxt = conn->snd_max = s->ack;
 		conn->mss = (uint16_t)MIN(conn->mss, s->mss ? s->mss : TCP_MSS_GUEST_DEFAULT);
 		if (s->ws >= 0) {
 			conn->flags |= TCP_F_WS;
@@ -661,7 +680,7 @@ int tcp_map_accept(struct ctx *c, int fd, uint16_t guest_port)
 	if (!conn)
 		goto refuse;
 	conn->snd_una = tcp_isn();
-	conn->snd_nxt = conn->snd_una + 1;
+	conn->snd_nxt = conn->snd_max = conn->snd_una + 1;
 	tcp_set_state(conn, TCPS_SYN_SENT);
 	tcp_send_ctl(conn, TCP_SYN, conn->snd_una);
 	ev_timer_set(&conn->rto, conn->rto_ms / 1000.0, 0);

@@ -36,6 +36,7 @@ void tcp_fini(struct ctx *c);
 void tcp_batch_flush(struct ctx *c);
 void tcp_input(struct guest *g, const struct ip4_hdr *ip);
 void tcp_flow_close(struct ctx *c, struct flow_common *f);
+void tcp_flow_dump(const struct flow_common *f, FILE *out);
 int tcp_map_accept(struct ctx *c, int fd, uint16_t guest_port);
 void tcp_guest_writable(struct guest *g);
 void tcp_flush_acks(struct ctx *c);

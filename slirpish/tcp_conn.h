@@ -37,6 +37,8 @@ enum tcp_state {
 #define TCP_F_BLOCKED	0x20	/* stopped reading the host: guest link buffer full */
 #define TCP_F_WANT_WND	0x40	/* write watcher armed to reopen our window */
 #define TCP_F_SHORT_WRITE 0x80	/* a guest segment was only partly written */
+#define TCP_F_FIN_EVER	0x100	/* our FIN was sent once: it is the sequence number snd_max - 1 */
+#define TCP_F_ACK_LISTED 0x200	/* on the context's pending-ACK list (until it is flushed) */
 
 /**
  * struct tcp_conn - one connection between a guest socket and a host socket
@@ -51,6 +53,8 @@ enum tcp_state {
  * @sock:	host socket
  * @snd_una:	oldest sequence number the guest has not acknowledged
  * @snd_nxt:	next sequence number to send to the guest
+ * @snd_max:	highest sequence number sent so far (a retransmission rewinds
+ *		@snd_nxt, and the guest may still acknowledge up to here)
  * @snd_wnd:	guest's receive window, bytes
  * @rcv_nxt:	next sequence number expected from the guest
  * @rcv_wnd:	window we last advertised, bytes
@@ -65,7 +69,7 @@ enum tcp_state {
 struct tcp_conn {
 	struct flow_common f;
 	uint8_t state;
-	uint8_t flags;
+	uint16_t flags;
 	uint8_t retries;
 	uint8_t dup_acks;
 	uint8_t ws_guest;
@@ -74,6 +78,7 @@ struct tcp_conn {
 	int sock;
 	uint32_t snd_una;
 	uint32_t snd_nxt;
+	uint32_t snd_max;
 	uint32_t snd_wnd;
 	uint32_t rcv_nxt;
 	uint32_t rcv_wnd;
@@ -154,6 +159,7 @@ void tcp_ack_later(struct tcp_conn *conn);
 void tcp_guest_ack(struct tcp_conn *conn, const struct tcp_seg *s);
 void tcp_guest_data(struct tcp_conn *conn, const struct tcp_seg *s);
 uint32_t tcp_our_window(struct tcp_conn *conn);
+void tcp_update_rcv_wnd(struct tcp_conn *conn);
 void tcp_retransmit(struct tcp_conn *conn);
 void tcp_send_data(struct tcp_conn *conn);
 

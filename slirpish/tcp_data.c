@@ -29,6 +29,24 @@
 #include "slirpish/tcp_conn.h"
 
 /**
+ * tcp_update_rcv_wnd() - compute the window to advertise, and watch it reopen
+ * @conn:	connection
+ *
+ * Every segment to the guest carries the window; when it is small, the
+ * host socket's writability is watched so that a window update follows
+ * as soon as the socket drains (tcp_sock_w_cb()).
+ */
+void tcp_update_rcv_wnd(struct tcp_conn *conn)
+{
+	conn->rcv_wnd = tcp_our_window(conn);
+	if (conn->rcv_wnd < 4u * conn->mss && !(conn->flags & TCP_F_WANT_WND) &&
+	    conn->state == TCPS_ESTABLISHED) {
+		conn->flags |= TCP_F_WANT_WND;
+		ev_io_start(tcp_ctx(conn)->loop, &conn->io_w);
+	}
+}
+
+/**
  * tcp_our_window() - how much more the host socket's send buffer takes, bytes
  * @conn:	connection
  *
@@ -65,9 +83,13 @@ void tcp_ack_later(struct tcp_conn *conn)
 {
 	struct ctx *c = tcp_ctx(conn);
 
-	if (conn->flags & TCP_F_ACK_DUE)
-		return;
 	conn->flags |= TCP_F_ACK_DUE;
+	/* The ACK may have gone out with data meanwhile (ACK_DUE cleared):
+	 * the list membership is a flag of its own, so a connection is never
+	 * listed twice. */
+	if (conn->flags & TCP_F_ACK_LISTED)
+		return;
+	conn->flags |= TCP_F_ACK_LISTED;
 	conn->ack_next = c->tcp_acks;
 	c->tcp_acks = conn;
 }
@@ -84,14 +106,10 @@ void tcp_flush_acks(struct ctx *c)
 	while (conn) {
 		struct tcp_conn *next = conn->ack_next;
 
+		conn->flags &= (uint16_t)~TCP_F_ACK_LISTED;
 		if (conn->f.type == FLOW_TCP && (conn->flags & TCP_F_ACK_DUE)) {
 			tcp_send_ctl(conn, TCP_ACK, conn->snd_nxt);
-			conn->flags &= (uint8_t)~TCP_F_ACK_DUE;
-			/* A small window reopens when the host socket drains. */
-			if (conn->rcv_wnd < 4u * conn->mss && !(conn->flags & TCP_F_WANT_WND)) {
-				conn->flags |= TCP_F_WANT_WND;
-				ev_io_start(c->loop, &conn->io_w);
-			}
+			conn->flags &= (uint16_t)~TCP_F_ACK_DUE;
 		}
 		conn = next;
 	}
@@ -105,7 +123,7 @@ static void tcp_peek_rewind(struct tcp_conn *conn)
 	if (tcp_ctx(conn)->peek_off > 0)
 		setsockopt(conn->sock, SOL_SOCKET, SO_PEEK_OFF, &zero, sizeof(zero));
 	conn->snd_nxt = conn->snd_una;
-	conn->flags &= (uint8_t)~TCP_F_FIN_SENT;
+	conn->flags &= (uint16_t)~TCP_F_FIN_SENT;
 }
 
 /* tcp_retransmit() - go back to the oldest unacknowledged byte and send again. */
@@ -123,8 +141,10 @@ static void tcp_send_fin(struct tcp_conn *conn)
 		return;
 	if (tcp_send_ctl(conn, TCP_FIN | TCP_ACK, conn->snd_nxt))
 		return;
-	conn->flags |= TCP_F_FIN_SENT;
+	conn->flags |= TCP_F_FIN_SENT | TCP_F_FIN_EVER;
 	conn->snd_nxt++;
+	if (seq_lt(conn->snd_max, conn->snd_nxt))
+		conn->snd_max = conn->snd_nxt;
 	tcp_rto_arm(conn);
 }
 
@@ -241,6 +261,8 @@ void tcp_send_data(struct tcp_conn *conn)
 		}
 		return;
 	}
+	/* The window in these segments is fresh, as in any ACK we send. */
+	tcp_update_rcv_wnd(conn);
 	/* Only the frames that got data are kept; the last of them may shrink. */
 	for (i = 0, used = 0; used < (size_t)got; i++)
 		used += iov[i].iov_len;
@@ -250,15 +272,16 @@ void tcp_send_data(struct tcp_conn *conn)
 		uint8_t fl = TCP_ACK | ((size_t)got == plen ? TCP_PSH : 0);
 
 		/* Commit first: only the last reservation may shrink. */
-		conn->rcv_wnd = conn->rcv_wnd ? conn->rcv_wnd : tcp_our_window(conn);
 		tcp_fill(conn, frames[i] + IP4_L4_OFF, conn->snd_nxt, fl, plen);
 		ip4_frame_send(g, frames[i], IP4_PROTO_TCP, conn->f.key.raddr, conn->f.key.gaddr,
 			       TCP_HLEN + plen);
 		conn->snd_nxt += (uint32_t)plen;
+		if (seq_lt(conn->snd_max, conn->snd_nxt))
+			conn->snd_max = conn->snd_nxt;
 		got -= (ssize_t)plen;
 	}
 	guest_frame_cancel(g);
-	conn->flags &= (uint8_t)~TCP_F_ACK_DUE;
+	conn->flags &= (uint16_t)~TCP_F_ACK_DUE;
 	tcp_rto_arm(conn);
 	ev_io_start(c->loop, &conn->io_r);
 }
@@ -270,8 +293,15 @@ void tcp_guest_ack(struct tcp_conn *conn, const struct tcp_seg *s)
 	uint32_t acked, data_acked, old_wnd = conn->snd_wnd;
 
 	conn->snd_wnd = (uint32_t)s->wnd << (conn->flags & TCP_F_WS ? conn->ws_guest : 0);
-	if (seq_lt(conn->snd_nxt, s->ack) || seq_lt(s->ack, conn->snd_una))
+	if (seq_lt(conn->snd_max, s->ack) || seq_lt(s->ack, conn->snd_una))
 		return; /* acknowledges what we never sent, or old: ignore */
+	if (seq_lt(conn->snd_nxt, s->ack)) {
+		/* A retransmission rewound us, but the guest had it all along:
+		 * go on from what it acknowledges. */
+		conn->snd_nxt = s->ack;
+		if ((conn->flags & TCP_F_FIN_EVER) && s->ack == conn->snd_max)
+			conn->flags |= TCP_F_FIN_SENT;
+	}
 	acked = s->ack - conn->snd_una;
 	if (!acked) {
 		/* Nothing in flight: the guest answers, it is alive (a zero
@@ -292,7 +322,7 @@ void tcp_guest_ack(struct tcp_conn *conn, const struct tcp_seg *s)
 	conn->retries = 0;
 	conn->rto_ms = MAX(TCP_RTO_MIN_MS, conn->rto_ms / 2);
 	data_acked = acked;
-	if ((conn->flags & TCP_F_FIN_SENT) && s->ack == conn->snd_nxt)
+	if ((conn->flags & TCP_F_FIN_EVER) && s->ack == conn->snd_max)
 		data_acked--; /* the FIN takes a sequence number but no byte */
 	if (data_acked) {
 		/* The guest has it: drop it from the host socket. */
@@ -434,7 +464,7 @@ void tcp_guest_writable(struct guest *g)
 	c->tcp_blocked = NULL;
 	while ((conn = list)) {
 		list = conn->blk_next;
-		conn->flags &= (uint8_t)~TCP_F_BLOCKED;
+		conn->flags &= (uint16_t)~TCP_F_BLOCKED;
 		if (conn->f.g != g) {
 			conn->flags |= TCP_F_BLOCKED;
 			conn->blk_next = c->tcp_blocked;

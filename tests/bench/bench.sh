@@ -104,7 +104,7 @@ setup() {
 		[ -x "$SLIRPISH" ] || { log "no $SLIRPISH"; return 1; }
 		ip -n "$NS" tuntap add tap0 mode tap
 		ip -n "$NS" link set tap0 mtu $mtu up
-		"$SLIRPISH" --tap tap0 --netns "$NS" -m $mtu -q >"$OUT/$cfg.relay.log" 2>&1 &
+		"$SLIRPISH" --tap tap0 --netns "$NS" -m $mtu >>"$OUT/$cfg.relay.log" 2>&1 &
 		RELAY=$!
 		STARTED+=("$RELAY")
 		sleep 0.5
@@ -143,6 +143,15 @@ setup() {
 	return 0
 }
 
+# snap CFG TEST - slirpish only: its counters (SIGUSR1) after each test, in
+# the relay log, to explain an odd number afterwards
+snap() {
+	case $1 in slirpish*) ;; *) return 0 ;; esac
+	echo "=== after $2" >>"$OUT/$1.relay.log"
+	kill -USR1 "$RELAY" 2>/dev/null
+	sleep 0.3
+}
+
 run_cfg() {
 	local cfg=$1 f v sampler=""
 	setup "$cfg" || { log "$cfg: set-up failed"; cleanup_cfg; return 1; }
@@ -166,6 +175,7 @@ run_cfg() {
 	$X timeout $((DUR + 20)) iperf3 -c "$S" -p "$IPORT" -t "$DUR" -f m >"$f" 2>&1
 	v=$(awk '/receiver/ { for (i = 2; i <= NF; i++) if ($i == "Mbits/sec") v = $(i - 1) } END { if (v == "") print "NA"; else printf "%.2f", v / 1000 }' "$f")
 	echo "$cfg g2h $v" >>"$RES"
+	snap "$cfg" g2h
 	log "$cfg g2h $v Gbit/s"
 	sleep 0.5
 
@@ -173,6 +183,7 @@ run_cfg() {
 	$X timeout $((DUR + 20)) iperf3 -c "$S" -p "$IPORT" -t "$DUR" -f m -R >"$f" 2>&1
 	v=$(awk '/receiver/ { for (i = 2; i <= NF; i++) if ($i == "Mbits/sec") v = $(i - 1) } END { if (v == "") print "NA"; else printf "%.2f", v / 1000 }' "$f")
 	echo "$cfg h2g $v" >>"$RES"
+	snap "$cfg" h2g
 	log "$cfg h2g $v Gbit/s"
 	sleep 0.5
 
@@ -180,6 +191,7 @@ run_cfg() {
 	$X timeout $((DUR + 20)) "$W/nb" rr "$S" "$NBPORT" "$DUR" 1 >"$f" 2>&1
 	v=$(grep -o 'rr_p50_us=[0-9.]*' "$f" | cut -d= -f2)
 	echo "$cfg rr ${v:-NA}" >>"$RES"
+	snap "$cfg" rr
 	log "$cfg rr p50 ${v:-NA} us"
 	sleep 0.5
 
@@ -187,6 +199,7 @@ run_cfg() {
 	$X timeout $((DUR + 20)) "$W/nb" crr "$S" "$NBPORT" "$DUR" >"$f" 2>&1
 	v=$(grep -o 'crr_per_s=[0-9.]*' "$f" | cut -d= -f2)
 	echo "$cfg crr ${v:-NA}" >>"$RES"
+	snap "$cfg" crr
 	log "$cfg crr ${v:-NA}/s $(grep -o 'crr_fail=[0-9]*' "$f")"
 
 	if [ -n "$RELAY" ]; then

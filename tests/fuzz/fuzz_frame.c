@@ -35,8 +35,10 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <netinet/in.h>
 
 #include "slirpish/flow.h"
+#include "slirpish/tcp_conn.h"
 #include "tests/fuzz/fuzz.h"
 #include "tests/unit/harness/harness.h"
 
@@ -51,13 +53,57 @@ static int fuzz_contain = 1;
  *
  * Return: 0, or -errno (then destinations are contained instead).
  */
+static void fuzz_run(struct harness *h, struct hframe *f);
+
+/* A host peer on 127.0.0.1:80 (the seeds' port), in the private namespace only. */
+static int fuzz_peer = -1;
+
+/**
+ * fuzz_isolate() - private network namespace, and a host peer listening in it
+ *
+ * Return: 0, or -errno (then destinations are contained instead).
+ */
 int fuzz_isolate(void)
 {
+	struct sockaddr_in sa = { .sin_family = AF_INET };
 	int ret = h_isolate_net();
 
-	if (!ret)
-		fuzz_contain = 0;
-	return ret;
+	if (ret)
+		return ret;
+	fuzz_contain = 0;
+	fuzz_peer = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sa.sin_port = htons(80);
+	if (fuzz_peer >= 0 && (bind(fuzz_peer, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+			       listen(fuzz_peer, 64) < 0)) {
+		close(fuzz_peer);
+		fuzz_peer = -1;
+	}
+	return 0;
+}
+
+/*
+ * fuzz_peer_talk() - the host peer accepts what the daemon connected, sends
+ * a few bytes back (the host-to-guest path), and closes.
+ */
+static void fuzz_peer_talk(struct harness *h, struct hframe *f)
+{
+	static const char reply[] = "HTTP/1.0 200 OK\r\n\r\nhello, guest";
+	int fds[16], n = 0, i;
+
+	if (fuzz_peer < 0)
+		return;
+	while (n < 16 && (fds[n] = accept4(fuzz_peer, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0)
+		n++;
+	if (!n)
+		return;
+	for (i = 0; i < n; i++)
+		if (send(fds[i], reply, sizeof(reply) - 1, MSG_NOSIGNAL) < 0)
+			continue;
+	fuzz_run(h, f);
+	for (i = 0; i < n; i++)
+		close(fds[i]);
+	fuzz_run(h, f);
 }
 
 static uint16_t fuzz_get16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
@@ -67,13 +113,42 @@ static uint32_t fuzz_get32(const uint8_t *p)
 	return (uint32_t)fuzz_get16(p) << 16 | fuzz_get16(p + 2);
 }
 
+/* fuzz_fix_ack() - ACK field of a segment of a known connection: offset from snd_una. */
+static void fuzz_fix_ack(struct harness *h, uint32_t src, uint32_t dst, uint8_t *th)
+{
+	struct flow_key key;
+	struct flow_common *fl;
+	struct tcp_conn *conn;
+	uint32_t ack;
+
+	if (!(th[13] & 0x10))
+		return;
+	memset(&key, 0, sizeof(key));
+	key.guest = (uint16_t)h->gid;
+	key.proto = 6;
+	key.gaddr = src;
+	key.gport = fuzz_get16(th);
+	key.raddr = dst;
+	key.rport = fuzz_get16(th + 2);
+	fl = flow_lookup(&h->c, &key);
+	if (!fl || fl->type != FLOW_TCP)
+		return;
+	conn = container_of(fl, struct tcp_conn, f);
+	ack = conn->snd_una + fuzz_get32(th + 8);
+	fuzz_put16(th + 8, (uint16_t)(ack >> 16));
+	fuzz_put16(th + 10, (uint16_t)ack);
+}
+
 /**
  * fuzz_fix_frame() - contain the destination and fix the checksums of an IPv4 frame
+ * @h:		harness (its flows)
  * @f:		frame (modified in place)
  * @len:	its length
- * @fix:	recompute checksums
+ * @fix:	recompute checksums, and make the ACK field of a TCP segment of a
+ *		known connection relative to slirpish's oldest unacknowledged
+ *		sequence number (its ISN is random: no input could guess it)
  */
-static void fuzz_fix_frame(uint8_t *f, size_t len, int fix)
+static void fuzz_fix_frame(struct harness *h, uint8_t *f, size_t len, int fix)
 {
 	uint8_t *ip = f + 14, *l4;
 	size_t ihl, tot, l4_len;
@@ -98,6 +173,8 @@ static void fuzz_fix_frame(uint8_t *f, size_t len, int fix)
 	l4_len = tot - ihl;
 	src = fuzz_get32(ip + 12);
 	dst = fuzz_get32(ip + 16);
+	if (ip[9] == 6 && l4_len >= 20)
+		fuzz_fix_ack(h, src, dst, l4);
 	if (ip[9] == 6 && l4_len >= 18) {
 		fuzz_put16(l4 + 16, 0);
 		fuzz_put16(l4 + 16, h_l4_csum(src, dst, 6, l4, l4_len));
@@ -141,7 +218,7 @@ static int fuzz_send_frame(struct harness *h, const uint8_t *data, size_t len, i
 	if (len > H_FRAME_MAX)
 		len = H_FRAME_MAX;
 	memcpy(buf + 4, data, len);
-	fuzz_fix_frame(buf + 4, len, fix);
+	fuzz_fix_frame(h, buf + 4, len, fix);
 	buf[0] = (uint8_t)(len >> 24);
 	buf[1] = (uint8_t)(len >> 16);
 	buf[2] = (uint8_t)(len >> 8);
@@ -162,7 +239,7 @@ static void fuzz_send_raw(struct harness *h, const uint8_t *data, size_t len, in
 
 		if (flen > len - off - 4)
 			break;
-		fuzz_fix_frame(buf + off + 4, flen, fix);
+		fuzz_fix_frame(h, buf + off + 4, flen, fix);
 		off += 4 + flen;
 	}
 	fuzz_write(h, buf, len);
@@ -241,13 +318,14 @@ int fuzz_frame_input(const uint8_t *data, size_t size)
 				break;
 			data += len;
 			size -= len;
-			/* Let the daemon read now and then: the link buffer is finite. */
-			if (n % 16 == 0)
-				fuzz_run(h, f);
+			/* Let the daemon answer before the next frame (a connect
+			 * completes, a SYN-ACK goes out). */
+			fuzz_run(h, f);
 		}
 		break;
 	}
 	fuzz_run(h, f);
+	fuzz_peer_talk(h, f);
 	if (getenv("SLIRPISH_FUZZ_STATS"))
 		stats_print(&h->c.stats, stderr);
 	h_teardown(h);
@@ -260,7 +338,9 @@ int fuzz_frame_input(const uint8_t *data, size_t size)
  * The harness asserts with Check, whose ck_assert() reports to a running
  * test even when it holds: so each input runs as a one-test suite in the
  * fuzzer's own process (CK_NOFORK), and a failed assertion aborts, which
- * libFuzzer records as a crash with its input.
+ * libFuzzer records as a crash with its input.  The daemon's SIGINT and
+ * SIGTERM watchers replace libFuzzer's handlers while an input runs: stop
+ * the fuzzer with -max_total_time rather than ^C.
  */
 static const uint8_t *fuzz_lf_data;
 static size_t fuzz_lf_size;
@@ -274,10 +354,25 @@ END_TEST
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/*
+ * While a test runs, Check's SIGALRM handler (its test timeout) kills the
+ * whole process group; libFuzzer's -timeout uses SIGALRM too.  So the
+ * libFuzzer timer is turned off (-timeout=0, given last so it wins): the
+ * harness bounds every wait itself (h_teardown(): 2 s).
+ */
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	(void)argc;
-	(void)argv;
+	char **nargv = calloc((size_t)*argc + 2, sizeof(*nargv));
+	int i;
+
+	if (nargv) {
+		for (i = 0; i < *argc; i++)
+			nargv[i] = (*argv)[i];
+		nargv[i++] = (char *)(uintptr_t)"-timeout=0";
+		nargv[i] = NULL;
+		*argv = nargv;
+		*argc = i;
+	}
 	fuzz_isolate();
 	return 0;
 }

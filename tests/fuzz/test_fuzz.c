@@ -85,9 +85,10 @@ static void tf_seeds(struct tf_seedframe *s)
 	s[i].len = h_build_icmp_echo(h, s[i].data, H_GUEST, H_GW, 7, 1, "ping", 4), i++;
 	s[i].len = h_build_tcp_opt(h, s[i].data, H_GUEST, 40000, H_GW, 80, 1000, 0, H_TCP_SYN,
 				   65535, 1460, 7, NULL, 0), i++;
-	s[i].len = h_build_tcp(h, s[i].data, H_GUEST, 40000, H_GW, 80, 1001, 5000,
+	/* ACK fields are offsets from slirpish's ISN (fuzz_fix_ack()). */
+	s[i].len = h_build_tcp(h, s[i].data, H_GUEST, 40000, H_GW, 80, 1001, 1,
 			       H_TCP_ACK | H_TCP_PSH, 65535, "GET / HTTP/1.0\r\n\r\n", 18), i++;
-	s[i].len = h_build_tcp(h, s[i].data, H_GUEST, 40000, H_GW, 80, 1019, 5000,
+	s[i].len = h_build_tcp(h, s[i].data, H_GUEST, 40000, H_GW, 80, 1019, 1,
 			       H_TCP_ACK | H_TCP_FIN, 65535, NULL, 0), i++;
 	s[i].len = h_build_udp(h, s[i].data, H_GUEST, 40001, 0x01020304u, 9, "x", 1), i++;
 	s[i].len = h_build_tcp_opt(h, s[i].data, H_GUEST, 40002, 0x01020304u, 443, 7, 0, H_TCP_SYN,

@@ -179,6 +179,9 @@ struct htcpseg {
  * @peer_ws:	window scale slirpish offered, -1 if none
  * @fin_seen:	slirpish's FIN arrived (and is counted in @rcv_nxt)
  * @peer_wnd:	last window slirpish advertised, bytes (scaled)
+ * @wnd_edge:	right edge of the window the guest advertised (highest so far)
+ * @wnd_edge_set: @wnd_edge is valid (the guest has acknowledged slirpish's SYN)
+ * @retransmits_seen: segments h_tcp_read() got again (already taken)
  */
 struct htcp {
 	struct harness *h;
@@ -196,6 +199,9 @@ struct htcp {
 	int peer_ws;
 	int fin_seen;
 	uint32_t peer_wnd;
+	uint32_t wnd_edge;
+	int wnd_edge_set;
+	unsigned retransmits_seen;
 };
 
 size_t h_build_tcp_opt(const struct harness *h, uint8_t *buf, uint32_t src, uint16_t sport,

@@ -867,6 +867,15 @@ START_TEST(test_bad_input)
 			rw_out_free(&out);
 	}
 
+	/* an image whose code sits where the patch area or vCPU page goes (fuzzer find) */
+	{
+		struct rw_opts o = { .vcpu_vaddr = TB_VA };
+		struct rw_out out;
+
+		ck_assert_int_eq(rw_rewrite(b.elf, b.len, &o, &out, &err), -ENOSPC);
+		ck_assert(strstr(err.msg, "overlaps") != NULL);
+	}
+
 	/* bzImage: good, corrupt, truncated, other compression */
 	bzlen = tb_bzimage(b.elf, b.len, bz, sizeof(bz));
 	ck_assert_int_eq(rw_image_load(&img, bz, bzlen, &err), 0);
