@@ -38,6 +38,7 @@ struct tcp_batch;
  * @tcp_acks:	TCP connections with an ACK to send before the loop blocks
  * @tcp_blocked: TCP connections stopped because their guest link was full
  * @tcp_batch:	guest TCP payload waiting to be written with one sendmsg()
+ * @ip4_id:	identification of the next fragmented datagram to a guest
  * @peek_off:	the host kernel supports SO_PEEK_OFF on TCP sockets (-1: not yet known)
  */
 struct ctx {
@@ -60,6 +61,7 @@ struct ctx {
 	struct tcp_conn *tcp_blocked;
 	struct tcp_batch *tcp_batch;
 	int peek_off;
+	uint16_t ip4_id;
 };
 
 #endif /* SLIRPISH_CTX_H */

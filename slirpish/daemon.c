@@ -175,12 +175,14 @@ static int daemon_links(struct ctx *c, const char **errmsg)
 			return (*errmsg = "cannot add the --fd guest"), -1;
 	}
 	if (conf->tap_if) {
-		int vnet = 0, fd = tap_open(conf->tap_if, conf->netns, &vnet, errmsg);
+		unsigned mtu = conf->mtu;
+		int vnet = 0, fd = tap_open(conf->tap_if, conf->netns, &vnet, &mtu, errmsg);
 		struct guest *g;
 
 		if (fd < 0 || !(g = guest_add(c, fd, GUEST_TAP)))
 			return -1;
 		g->vnet = vnet;
+		g->mtu = mtu;
 		info("attached to TAP device %s%s%s", conf->tap_if, conf->netns ? " in " : "",
 		     conf->netns ? conf->netns : "");
 		if (conf->netns) {

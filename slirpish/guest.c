@@ -232,6 +232,7 @@ struct guest *guest_add(struct ctx *c, int fd, enum guest_kind kind)
 	g->id = id;
 	g->kind = kind;
 	g->fd = fd;
+	g->mtu = c->conf->mtu;
 	if (fd_set_nonblock(fd) < 0)
 		goto fail;
 	ev_io_init(&g->rx_w, guest_rx_cb, fd, EV_READ);

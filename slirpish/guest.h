@@ -50,6 +50,7 @@ enum guest_kind {
  * @tx_head:	first byte of @tx not yet written to the link
  * @tx_tail:	end of the committed records in @tx
  * @tx_reserved: bytes reserved by guest_frame_alloc() and not yet committed
+ * @mtu:	largest IPv4 packet the guest's link takes (TAP: the device's MTU)
  * @vnet:	TAP link with virtio-net headers: checksum and segmentation offload
  * @rx_csum_ok:	the frame being handled had its checksums vouched for by the link
  * @closing:	the link failed or hung up; freed by the sweep
@@ -71,6 +72,7 @@ struct guest {
 	size_t tx_head;
 	size_t tx_tail;
 	size_t tx_reserved;
+	unsigned mtu;
 	int vnet;
 	int rx_csum_ok;
 	int closing;

@@ -116,11 +116,31 @@ void ip4_input(struct guest *g, const struct pkt *p)
  */
 size_t ip4_fill(uint8_t *hdr, uint8_t proto, uint32_t src, uint32_t dst, size_t l4_len)
 {
+	return ip4_fill_frag(hdr, proto, src, dst, l4_len, 0, IP4_FLAG_DF);
+}
+
+/**
+ * ip4_fill_frag() - write an IPv4 header with a given id and fragment field
+ * @hdr:	IP4_HLEN bytes
+ * @proto:	protocol
+ * @src:	source, host order
+ * @dst:	destination, host order
+ * @len:	payload length of this packet (or fragment)
+ * @id:		identification
+ * @frag:	flags and fragment offset field (IP4_FLAG_*, offset / 8)
+ *
+ * Return: header length.
+ */
+size_t ip4_fill_frag(uint8_t *hdr, uint8_t proto, uint32_t src, uint32_t dst, size_t len,
+		     uint16_t id, uint16_t frag)
+{
+	size_t l4_len = len;
+
 	hdr[0] = 0x45;
 	hdr[1] = 0;
 	wr16(hdr + 2, (uint16_t)(IP4_HLEN + l4_len));
-	wr16(hdr + 4, 0);
-	wr16(hdr + 6, IP4_FLAG_DF);
+	wr16(hdr + 4, id);
+	wr16(hdr + 6, frag);
 	hdr[8] = IP4_TTL;
 	hdr[9] = proto;
 	wr16(hdr + 10, 0);
@@ -128,6 +148,39 @@ size_t ip4_fill(uint8_t *hdr, uint8_t proto, uint32_t src, uint32_t dst, size_t 
 	wr32(hdr + 16, dst);
 	wr16(hdr + 10, csum_fold(csum_partial(hdr, IP4_HLEN, 0)));
 	return IP4_HLEN;
+}
+
+/**
+ * ip4_send_fragments() - send a datagram too large for the guest's link in fragments
+ * @g:		guest
+ * @proto:	protocol
+ * @src:	source address, host order
+ * @dst:	destination address, host order
+ * @l4:		the whole layer-4 datagram (header, checksum filled in, payload)
+ * @l4_len:	its length, at most 65515
+ *
+ * As a router would: fragments of at most the link's MTU, offsets in
+ * units of eight bytes, the guest reassembles.  Stops at the first frame
+ * the link's buffer cannot take (counted there).
+ */
+void ip4_send_fragments(struct guest *g, uint8_t proto, uint32_t src, uint32_t dst,
+			const uint8_t *l4, size_t l4_len)
+{
+	size_t chunk = ((size_t)MAX(g->mtu, 576u) - IP4_HLEN) & ~(size_t)7, off;
+	uint16_t id = g->c->ip4_id++;
+
+	for (off = 0; off < l4_len; off += chunk) {
+		size_t n = MIN(chunk, l4_len - off);
+		uint16_t frag = (uint16_t)(off / 8) | (off + n < l4_len ? IP4_FLAG_MF : 0);
+		uint8_t *f = ip4_frame_alloc(g, n);
+
+		if (!f)
+			return;
+		memcpy(f + IP4_L4_OFF, l4 + off, n);
+		eth_fill(f, g->mac_known ? g->mac : eth_broadcast, g->c->conf->gw_mac, ETH_P_IP);
+		ip4_fill_frag(f + ETH_HLEN, proto, src, dst, n, id, frag);
+		guest_frame_commit(g, f, IP4_L4_OFF + n);
+	}
 }
 
 /**

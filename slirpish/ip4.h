@@ -41,6 +41,10 @@ uint8_t *ip4_frame_alloc(struct guest *g, size_t l4_len);
 void ip4_frame_send(struct guest *g, uint8_t *frame, uint8_t proto, uint32_t src,
 		    uint32_t dst, size_t l4_len);
 size_t ip4_fill(uint8_t *hdr, uint8_t proto, uint32_t src, uint32_t dst, size_t l4_len);
+size_t ip4_fill_frag(uint8_t *hdr, uint8_t proto, uint32_t src, uint32_t dst, size_t len,
+		     uint16_t id, uint16_t frag);
+void ip4_send_fragments(struct guest *g, uint8_t proto, uint32_t src, uint32_t dst,
+			const uint8_t *l4, size_t l4_len);
 
 /* Offset of the layer-4 header in frames built by ip4_frame_alloc(). */
 #define IP4_L4_OFF (14 + IP4_HLEN)

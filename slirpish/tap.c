@@ -29,8 +29,8 @@ static int tap_fail(const char **errmsg, const char *what, const char *arg, int 
 	return -1;
 }
 
-/* tap_up() - set IFF_UP on @ifname in the current namespace; 0 or -errno. */
-static int tap_up(const char *ifname)
+/* tap_up() - set IFF_UP on @ifname in the current namespace, read its MTU; 0 or -errno. */
+static int tap_up(const char *ifname, unsigned *mtu)
 {
 	struct ifreq ifr;
 	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), ret = 0;
@@ -39,6 +39,8 @@ static int tap_up(const char *ifname)
 		return -errno;
 	memset(&ifr, 0, sizeof(ifr));
 	strncpy(ifr.ifr_name, ifname, IFNAMSIZ - 1);
+	if (ioctl(s, SIOCGIFMTU, &ifr) == 0 && ifr.ifr_mtu > 0)
+		*mtu = (unsigned)ifr.ifr_mtu;
 	if (ioctl(s, SIOCGIFFLAGS, &ifr) < 0) {
 		ret = -errno;
 	} else if (!(ifr.ifr_flags & IFF_UP)) {
@@ -66,7 +68,7 @@ static int tap_offload(int fd)
  * With IFF_VNET_HDR each frame carries a virtio-net header: the guest's
  * stack then hands over (and takes) TCP segments of up to 64 KiB whatever
  * the MTU, with checksums left to the receiver, as virtio-net does. */
-static int tap_attach(const char *ifname, int *vnet, const char **errmsg)
+static int tap_attach(const char *ifname, int *vnet, unsigned *mtu, const char **errmsg)
 {
 	struct ifreq ifr;
 	int fd = -1, e = 0, attempt;
@@ -93,7 +95,7 @@ static int tap_attach(const char *ifname, int *vnet, const char **errmsg)
 		return tap_fail(errmsg, "cannot attach to TAP device", ifname, e ? e : EINVAL);
 	/* Bringing the link up is a convenience: a user without the right
 	 * to do it can still have done it. */
-	tap_up(ifname);
+	tap_up(ifname, mtu);
 	return fd;
 }
 
@@ -116,6 +118,7 @@ void tap_netns_path(const char *netns, char *buf, size_t size)
  * @ifname:	interface name
  * @netns:	namespace name (under /run/netns) or path, or NULL for ours
  * @vnet:	set to 1 when frames carry a virtio-net header (offloads on)
+ * @mtu:	set to the device's MTU when it can be read (left alone otherwise)
  * @errmsg:	set on failure
  *
  * The calling thread enters @netns only to open the device, and returns to
@@ -123,13 +126,14 @@ void tap_netns_path(const char *netns, char *buf, size_t size)
  *
  * Return: the non-blocking TAP fd, or -1.
  */
-int tap_open(const char *ifname, const char *netns, int *vnet, const char **errmsg)
+int tap_open(const char *ifname, const char *netns, int *vnet, unsigned *mtu,
+	     const char **errmsg)
 {
 	char path[4096];
 	int self = -1, target = -1, fd;
 
 	if (!netns)
-		return tap_attach(ifname, vnet, errmsg);
+		return tap_attach(ifname, vnet, mtu, errmsg);
 	tap_netns_path(netns, path, sizeof(path));
 	self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 	if (self < 0)
@@ -146,7 +150,7 @@ int tap_open(const char *ifname, const char *netns, int *vnet, const char **errm
 		close(target);
 		return tap_fail(errmsg, "cannot enter network namespace", path, e);
 	}
-	fd = tap_attach(ifname, vnet, errmsg);
+	fd = tap_attach(ifname, vnet, mtu, errmsg);
 	if (setns(self, CLONE_NEWNET) < 0) {
 		/* Relaying from the wrong namespace would be worse than stopping. */
 		if (fd >= 0)

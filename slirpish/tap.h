@@ -7,6 +7,7 @@
 #include <stddef.h>
 
 void tap_netns_path(const char *netns, char *buf, size_t size);
-int tap_open(const char *ifname, const char *netns, int *vnet, const char **errmsg);
+int tap_open(const char *ifname, const char *netns, int *vnet, unsigned *mtu,
+	     const char **errmsg);
 
 #endif /* SLIRPISH_TAP_H */

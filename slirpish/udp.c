@@ -82,6 +82,27 @@ static const char *udp_addr_str(uint32_t a)
 	return b;
 }
 
+/* udp_send_fragmented() - a datagram larger than the guest's MTU: built whole, sent in fragments. */
+static void udp_send_fragmented(struct guest *g, uint32_t src, uint16_t sport, uint32_t dst,
+				uint16_t dport, const uint8_t *data, size_t len)
+{
+	/* One datagram at a time (single-threaded): no allocation per packet. */
+	static uint8_t buf[65536];
+	size_t l4_len = UDP_HLEN + len;
+	uint16_t sum;
+
+	if (l4_len > 65535 - IP4_HLEN)
+		return;
+	wr16(buf, sport);
+	wr16(buf + 2, dport);
+	wr16(buf + 4, (uint16_t)l4_len);
+	wr16(buf + 6, 0);
+	memcpy(buf + UDP_HLEN, data, len);
+	sum = csum_l4(src, dst, IP4_PROTO_UDP, buf, l4_len);
+	wr16(buf + 6, sum ? sum : 0xffff);
+	ip4_send_fragments(g, IP4_PROTO_UDP, src, dst, buf, l4_len);
+}
+
 /**
  * udp_send_to_guest() - send a datagram to a guest
  * @g:		guest link
@@ -102,9 +123,8 @@ void udp_send_to_guest(struct guest *g, uint32_t src, uint16_t sport, uint32_t d
 	uint8_t *f, *u;
 	uint16_t sum;
 
-	if (IP4_HLEN + l4_len > g->c->conf->mtu) {
-		debug("guest %u: UDP datagram of %zu bytes from %s:%u exceeds the MTU, dropped",
-		      g->id, len, udp_addr_str(src), sport);
+	if (IP4_HLEN + l4_len > g->mtu) {
+		udp_send_fragmented(g, src, sport, dst, dport, data, len);
 		return;
 	}
 	f = ip4_frame_alloc(g, l4_len);

@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Copyright (c) 2026 The ulvm authors
 #
+# shellcheck shell=bash
 # lib.sh - shared helpers of slirpish's integration tests (sourced by bash).
 #
 # Each test gets a network namespace of its own (unique name), a TAP device

@@ -53,7 +53,7 @@ EOF_PY
 
 # one_case HOW - HOW is "tap" (delete tap0) or "netns" (delete the namespace)
 one_case() {
-	local how=$1 ps pr sink src t0 i
+	local how=$1 ps pr sink src i
 	ps=$(it_free_port) && pr=$(it_free_port) || it_fail "no free port"
 	it_netns
 	it_slirpish
@@ -72,7 +72,6 @@ one_case() {
 	done
 	sleep 1
 	it_log "$how: removing the link during two transfers"
-	t0=$(date +%s.%N)
 	if [ "$how" = tap ]; then
 		ip -n "$IT_NS" link del tap0 || it_fail "ip link del tap0"
 	else

@@ -69,8 +69,7 @@ echo "  $out"
 d1=$(drops)
 case $out in
 "got 2000") echo "  (delivered: slirpish fragments towards the guest)" ;;
-lost) [ $((d1 - d0)) -ge 1 ] ||
-	uncounted="a 2000-byte UDP answer to a 1500-MTU guest was dropped without any drop counter moving (sum of drop counters $d0 -> $d1)" ;;
+lost) uncounted="a 2000-byte UDP answer to a 1500-MTU guest was lost (slirpish should send it in fragments; drop counters $d0 -> $d1)" ;;
 *) it_fail "2000-byte answer: $out" ;;
 esac
 it_stop
@@ -84,4 +83,4 @@ it_log "MTU 65520: sizes"
 rt 1473 9000 65000
 # reported last, so that the MTU 65520 part runs anyway
 [ -z "$uncounted" ] || it_fail "$uncounted"
-it_pass "UDP sizes to 1472 (MTU 1500) and 65000 (MTU 65520), 400 round trips on two flows, fragments and oversize answers dropped and counted"
+it_pass "UDP sizes to 1472 (MTU 1500) and 65000 (MTU 65520), 400 round trips on two flows, guest fragments dropped and counted, a 2000-byte answer fragmented to a 1500-MTU guest"
