@@ -394,7 +394,7 @@ int conf_parse(struct conf *conf, int argc, char **argv, const char **errmsg)
 	int opt, ret;
 
 	conf_defaults(conf);
-	optind = 1;
+	optind = 0; /* 0, not 1: glibc then also forgets a half-read option group */
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, ":s:m:t:u:dqhV", conf_options, NULL)) != -1) {
 		if (opt == '?')

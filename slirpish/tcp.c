@@ -48,8 +48,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 #include <linux/sock_diag.h>
 #include <linux/sockios.h>
@@ -151,10 +153,12 @@ size_t tcp_fill(struct tcp_conn *conn, uint8_t *th, uint32_t seq, uint8_t flags,
 		th[20] = 2;
 		th[21] = 4;
 		wr16(th + 22, conn->mss);
+		/* Window scaling: offered in our SYN, answered in a SYN-ACK only
+		 * when the guest offered it (RFC 7323 2.2). */
 		th[24] = 1;
-		th[25] = 3;
-		th[26] = 3;
-		th[27] = conn->ws_ours;
+		th[25] = (flags & TCP_ACK) && !(conn->flags & TCP_F_WS) ? 1 : 3;
+		th[26] = th[25] == 3 ? 3 : 1;
+		th[27] = th[25] == 3 ? conn->ws_ours : 1;
 	}
 	if (conn->f.g->vnet) {
 		/* The link completes the checksum from the pseudo-header sum,
@@ -347,14 +351,14 @@ static void tcp_established(struct tcp_conn *conn)
 	ev_timer_again(c->loop, &conn->idle);
 }
 
-/* tcp_connect_done() - the host connect() finished: SYN-ACK, or RST on failure. */
-static void tcp_connect_done(struct tcp_conn *conn)
+/* tcp_connect_done() - the host connect() finished (@e: its error, or -1 to
+ * read it from the socket): SYN-ACK to the guest, or RST on failure. */
+static void tcp_connect_done(struct tcp_conn *conn, int e)
 {
 	struct ctx *c = tcp_ctx(conn);
-	int e = 0;
 	socklen_t sl = sizeof(e);
 
-	if (getsockopt(conn->sock, SOL_SOCKET, SO_ERROR, &e, &sl) < 0)
+	if (e < 0 && getsockopt(conn->sock, SOL_SOCKET, SO_ERROR, &e, &sl) < 0)
 		e = errno;
 	if (e) {
 		STAT_INC(&c->stats, TCP_REFUSED);
@@ -377,7 +381,7 @@ static void tcp_sock_w_cb(struct ev_loop *loop, ev_io *w, int revents)
 
 	ev_io_stop(loop, w);
 	if (conn->state == TCPS_CONNECTING) {
-		tcp_connect_done(conn);
+		tcp_connect_done(conn, -1);
 		return;
 	}
 	conn->flags &= (uint16_t)~TCP_F_WANT_WND;
@@ -472,10 +476,14 @@ static struct tcp_conn *tcp_conn_new(struct guest *g, const struct flow_key *key
 	return conn;
 }
 
-/* tcp_isn() - an initial sequence number for our side. */
+/* tcp_isn() - an unpredictable initial sequence number for our side. */
 static uint32_t tcp_isn(void)
 {
-	return (uint32_t)random() ^ ((uint32_t)random() << 16);
+	uint32_t isn;
+
+	if (getrandom(&isn, sizeof(isn), GRND_NONBLOCK) != sizeof(isn))
+		isn = (uint32_t)random() ^ ((uint32_t)random() << 16);
+	return isn;
 }
 
 /* tcp_syn_from_guest() - a new connection from the guest: connect on the host. */
@@ -520,9 +528,14 @@ static void tcp_syn_from_guest(struct guest *g, const struct ip4_hdr *ip,
 	tcp_set_state(conn, TCPS_CONNECTING);
 	ev_timer_set(&conn->rto, TCP_CONNECT_TIMEOUT_S, 0);
 	ev_timer_start(c->loop, &conn->rto);
-	if (connect(sock, (struct sockaddr *)&sa, sizeof(sa)) == 0 || errno != EINPROGRESS) {
-		/* Done (or failed) at once: the same path as a late completion. */
-		tcp_connect_done(conn);
+	if (connect(sock, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
+		tcp_connect_done(conn, 0);
+		return;
+	}
+	if (errno != EINPROGRESS) {
+		/* Failed at once (unreachable, refused by policy): the socket
+		 * holds no pending error, connect() told it. */
+		tcp_connect_done(conn, errno);
 		return;
 	}
 	ev_io_start(c->loop, &conn->io_w);
@@ -701,6 +714,12 @@ refuse:
  */
 int tcp_init(struct ctx *c)
 {
+	unsigned seed;
+
+	/* random() picks port-map source ports: not the same in every run. */
+	if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) != sizeof(seed))
+		seed = (unsigned)getpid() ^ (unsigned)time(NULL);
+	srandom(seed);
 	c->tcp_batch = calloc(1, sizeof(*c->tcp_batch));
 	return c->tcp_batch ? 0 : -ENOMEM;
 }

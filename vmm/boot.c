@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "vmm/boot.h"
+#include "vmm/hypercall.h"
 #include "vmm/vm.h"
 
 #define BOOT_FILE_MAX	(512u << 20)
@@ -66,6 +67,24 @@ static void boot_put64(uint8_t *p, uint64_t v)
  * Return: 0, or -ENOEXEC (not an ELF32 i386 EXEC) / -EINVAL (inconsistent)
  * / -E2BIG (does not fit in RAM).
  */
+/*
+ * A PT_LOAD in the reserved top 16 MiB of an image that has a site table
+ * is ulvm-rewrite's patch area (rewriter/vcpu_abi.h): it is mapped at its
+ * virtual address, not loaded into RAM.  The headers are in the file.
+ */
+static bool boot_elf_is_patch(const uint8_t *buf, uint32_t phoff, uint16_t phentsize,
+			      uint16_t phnum, const uint8_t *ph)
+{
+	uint16_t i;
+
+	if (boot_le32(ph + 8) < ULVM_RESERVED_BASE || boot_le32(ph + 12) < ULVM_RESERVED_BASE)
+		return false;
+	for (i = 0; i < phnum; i++)
+		if (boot_le32(buf + phoff + (size_t)i * phentsize) == ULVM_PT_SITES)
+			return true;
+	return false;
+}
+
 int boot_elf32_parse(const uint8_t *buf, size_t len, uint64_t mem_size,
 		     struct boot_elf_info *out, const char **why)
 {
@@ -102,6 +121,8 @@ int boot_elf32_parse(const uint8_t *buf, size_t len, uint64_t mem_size,
 
 		if (boot_le32(ph) != 1 || !memsz)	/* PT_LOAD */
 			continue;
+		if (boot_elf_is_patch(buf, phoff, phentsize, phnum, ph))
+			continue;			/* not in RAM: hypercall.c maps it */
 		if (filesz > memsz) {
 			*why = "segment with p_filesz > p_memsz";
 			return -EINVAL;
@@ -302,11 +323,6 @@ static int boot_load_sites(struct vm *vm, const uint8_t *buf, size_t len,
 		err("kernel: bad site table: %s", why);
 		return rc;
 	}
-	if (vm->sites.nstub) {
-		err("kernel: %u sites were rewritten into stubs; this ulvm runs only "
-		    "images made with ulvm-rewrite --traps-only so far", vm->sites.nstub);
-		return -ENOTSUP;
-	}
 	return 0;
 }
 
@@ -317,6 +333,7 @@ static int boot_load_elf(struct vm *vm, const uint8_t *buf, size_t len,
 	const char *why = "";
 	uint16_t i, phnum = boot_le16(buf + 44), phentsize = boot_le16(buf + 42);
 	uint32_t phoff = boot_le32(buf + 28);
+	const uint8_t *patch = NULL;
 	int rc;
 
 	rc = boot_elf32_parse(buf, len, vm->mem.size, &info, &why);
@@ -338,17 +355,36 @@ static int boot_load_elf(struct vm *vm, const uint8_t *buf, size_t len,
 		}
 		if (boot_le32(ph) != 1 || !memsz)
 			continue;
+		if (boot_elf_is_patch(buf, phoff, phentsize, phnum, ph)) {
+			if (patch) {
+				err("kernel: two patch areas");
+				return -EINVAL;
+			}
+			patch = ph;
+			continue;
+		}
 		dst = gpa_checked(vm, pa, memsz);
 		if (!dst)
 			return -E2BIG;
 		memcpy(dst, buf + off, filesz);
 		memset(dst + filesz, 0, memsz - filesz);
 	}
+	if (vm->sites.nstub && !patch) {
+		err("kernel: %u sites were rewritten into stubs but the image has no patch area",
+		    vm->sites.nstub);
+		return -EINVAL;
+	}
+	if (patch) {
+		rc = hc_setup(vm, buf + boot_le32(patch + 4), boot_le32(patch + 16),
+			      boot_le32(patch + 8), boot_le32(patch + 20));
+		if (rc)
+			return rc;
+	}
 	out->eip = info.entry;
 	out->kind = vm->sites.blob ? "rewritten ELF32" : "ELF32";
 	if (vm->sites.blob)
-		info("kernel: rewritten by ulvm-rewrite: %u sites, %u int3 traps",
-		     vm->sites.hdr.nsites, vm->sites.ntrap);
+		info("kernel: rewritten by ulvm-rewrite: %u sites, %u int3 traps, %u in stubs",
+		     vm->sites.hdr.nsites, vm->sites.ntrap, vm->sites.nstub);
 	return 0;
 }
 
@@ -468,6 +504,21 @@ int boot_load(struct vm *vm, const char *kernel, const char *initrd,
 			if (rc)
 				return rc;
 		}
+	}
+	/* Stubs: keep the kernel's fixmap out of the patch area and vCPU page. */
+	if (vm->hc.active && vm->sites.hdr.os == 1 && !(cmdline && strstr(cmdline, "reservetop="))) {
+		size_t cur = strnlen(gpa_checked(vm, BOOT_CMDLINE_GPA, BOOT_CMDLINE_MAX),
+				     BOOT_CMDLINE_MAX);
+		char add[32];
+		int an = snprintf(add, sizeof(add), "%sreservetop=16M", cur ? " " : "");
+
+		if (an < 0 || cur + (size_t)an >= BOOT_CMDLINE_MAX) {
+			err("--append: no room left for reservetop=16M");
+			return -E2BIG;
+		}
+		rc = boot_copy(vm, BOOT_CMDLINE_GPA + cur, add, (size_t)an + 1);
+		if (rc)
+			return rc;
 	}
 	boot_put32(bp + 0x228, BOOT_CMDLINE_GPA);	/* cmd_line_ptr */
 	n = boot_e820_build(vm->mem.size, e820, 8);

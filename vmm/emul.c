@@ -662,6 +662,9 @@ static int emul_one(struct vm *vm, const cs_insn *in, bool *jumped)
 		return 0;
 	case X86_INS_CPUID:
 		cpu_cpuid(cpu_gpr(c, GPR_EAX), cpu_gpr(c, GPR_ECX), out);
+		/* 0x40000001 EAX bit 0: stubs use the vCPU page (rewriter/vcpu_abi.h) */
+		if (cpu_gpr(c, GPR_EAX) == 0x40000001u && vm->hc.active)
+			out[0] |= 1;
 		cpu_set_gpr(c, GPR_EAX, out[0]);
 		cpu_set_gpr(c, GPR_EBX, out[1]);
 		cpu_set_gpr(c, GPR_ECX, out[2]);

@@ -8,6 +8,7 @@ libvmm_a_SOURCES = \
 	vmm/console.c vmm/console.h \
 	vmm/cpu.c vmm/cpu.h \
 	vmm/emul.c vmm/emul.h \
+	vmm/hypercall.c vmm/hypercall.h \
 	vmm/io.c vmm/io.h \
 	vmm/irq.c vmm/irq.h \
 	vmm/mem.c vmm/mem.h \

@@ -203,6 +203,8 @@ int paging_host_fault(struct vm *vm, uint32_t lin, uint32_t host_err)
 		return rc;
 	if (lin < MEM_GUEST_LOW)
 		return -EFAULT;			/* page 0: emulated, never mapped */
+	if (vm->hc.active && lin >= ULVM_RESERVED_BASE)
+		return -ERANGE;			/* never over the stub areas */
 	prot = PROT_READ | PROT_EXEC | (w.writable ? PROT_WRITE : 0);
 	if (w.big) {
 		uint32_t l0 = lin & ~(PG_4M - 1);
@@ -230,10 +232,12 @@ int paging_reset(struct vm *vm)
 	uint64_t top = vm->mem.size < MEM_LINEAR_MAP ? vm->mem.size : MEM_LINEAR_MAP;
 	int rc;
 
-	rc = mem_unmap(&vm->mem, 0, MEM_GUEST_TOP);
+	/* stub mode: the patch area and vCPU page at the top stay */
+	rc = mem_unmap(&vm->mem, 0, vm->hc.active ? ULVM_RESERVED_BASE : MEM_GUEST_TOP);
 	if (rc || paging_on(&vm->cpu))
 		return rc;
-	return mem_map(&vm->mem, 0, 0, top, PROT_READ | PROT_WRITE | PROT_EXEC);
+	rc = mem_map(&vm->mem, 0, 0, top, PROT_READ | PROT_WRITE | PROT_EXEC);
+	return rc ? rc : hc_map_alias(vm, top);
 }
 
 /**

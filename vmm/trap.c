@@ -43,6 +43,7 @@
 
 #include "vmm/console.h"
 #include "vmm/emul.h"
+#include "vmm/hypercall.h"
 #include "vmm/irq.h"
 #include "vmm/paging.h"
 #include "vmm/trap.h"
@@ -145,6 +146,11 @@ __asm__(
 	".globl trap_sig_stub\n"
 	".type trap_sig_stub,@function\n"
 	"trap_sig_stub:\n"
+	/* a signal may interrupt a monitor call (hypercall.c), which keeps
+	 * the guest's FS in the same variables: save them around */
+	"	pushq trap_guest_fsbase(%rip)\n"
+	"	movzwl trap_guest_fs(%rip), %eax\n"
+	"	push %rax\n"
 	"	movzbl trap_sud_sel(%rip), %eax\n"
 	"	mov %al, trap_sud_saved(%rip)\n"
 	"	movb $0, trap_sud_sel(%rip)\n"
@@ -163,6 +169,9 @@ __asm__(
 	"	wrfsbase %rax\n"
 	"	movzbl trap_sud_saved(%rip), %eax\n"
 	"	mov %al, trap_sud_sel(%rip)\n"
+	"	pop %rax\n"
+	"	mov %ax, trap_guest_fs(%rip)\n"
+	"	popq trap_guest_fsbase(%rip)\n"
 	"	ret\n"
 	".size trap_sig_stub, .-trap_sig_stub\n"
 
@@ -351,7 +360,8 @@ void trap_fini(struct vm *vm)
  * (Linux's PIT calibration of the TSC) is not disturbed. */
 static void trap_arm_timer(struct vm *vm, uint64_t now)
 {
-	bool vif = vm->cpu.vflags & FL_IF;
+	/* with stubs, sti and popf do not trap: always the device deadline */
+	bool vif = (vm->cpu.vflags & FL_IF) || vm->hc.active;
 	uint64_t at = now + (vif ? TRAP_TICK_NS : TRAP_TICK_IRQOFF_NS);
 	struct itimerspec its;
 
@@ -462,8 +472,14 @@ static void trap_fatal(struct vm *vm, const char *what, int rc, const char *insn
 			rc == -ENOSYS ? "instruction not emulated" : strerror(-rc));
 }
 
-/* The outcome of an emulation or mapping step: resume, deliver or stop. */
-static void trap_result(struct vm *vm, int rc, const char *what, const char *insn)
+/**
+ * trap_result() - the outcome of an emulation or mapping step
+ * @vm:		virtual machine in a trap or monitor call
+ * @rc:		0 (resume), EMUL_HALT, EXC() to deliver, or -errno (stop)
+ * @what:	what was being done, for the exit message
+ * @insn:	the instruction's text, or ""
+ */
+void trap_result(struct vm *vm, int rc, const char *what, const char *insn)
 {
 	if (rc == 0)
 		return;
@@ -587,7 +603,7 @@ void trap_handler(int sig, siginfo_t *si, ucontext_t *uc)
 {
 	struct vm *vm = trap_vm;
 	greg_t *gr = uc->uc_mcontext.gregs;
-	uint64_t t0, now;
+	uint64_t t0;
 	char insn[96] = "";
 	int rc;
 
@@ -606,6 +622,7 @@ void trap_handler(int sig, siginfo_t *si, ucontext_t *uc)
 	t0 = vm_now(NULL);
 	vm->cpu.gr = gr;
 	vm->cpu.uc = uc;
+	hc_sync_in(vm);
 
 	switch (sig) {
 	case SIGSEGV:
@@ -674,15 +691,32 @@ void trap_handler(int sig, siginfo_t *si, ucontext_t *uc)
 		break;
 	}
 
-	now = vm_now(NULL);
+	trap_finish(vm, t0, sig == SIGALRM);
+}
+
+/**
+ * trap_finish() - the end of every trap and monitor call
+ * @vm:		virtual machine, its register file the state to resume
+ * @t0:		host time the trap began
+ * @tick:	the host timer fired: poll the console too
+ *
+ * Brings the devices up to date, delivers a pending interrupt the guest
+ * takes, re-arms the timer or, when the VM is finished, aims the register
+ * file at trap_exit_stub.
+ */
+void trap_finish(struct vm *vm, uint64_t t0, bool tick)
+{
+	uint64_t now = vm_now(NULL);
+
 	if (!vm->exit_req) {
-		trap_devices(vm, now, sig == SIGALRM);
+		trap_devices(vm, now, tick);
 		irq_check(vm);
 	}
 	if (vm->exit_req)
 		trap_leave(vm);
 	else
 		trap_arm_timer(vm, now);
+	hc_sync_out(vm);
 	vm->stats.handler_ns += vm_now(NULL) - t0;
 	vm->cpu.uc = NULL;
 }
@@ -757,6 +791,7 @@ void trap_print_stats(const struct vm *vm)
 	if (vm->pit.lost)
 		fprintf(stderr, "ulvm: trace:   timer ticks merged %19llu\n",
 			(unsigned long long)vm->pit.lost);
+	hc_print_stats(vm);
 	if (vm->io.unclaimed)
 		fprintf(stderr, "ulvm: trace:   unclaimed port accesses %14llu\n",
 			(unsigned long long)vm->io.unclaimed);

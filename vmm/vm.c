@@ -275,6 +275,7 @@ void vm_free(struct vm *vm)
 	trap_fini(vm);
 	console_restore();
 	emul_fini(vm);
+	hc_fini(vm);
 	sites_free(&vm->sites);
 	mem_free(&vm->mem);
 }

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "vmm/cpu.h"
+#include "vmm/hypercall.h"
 #include "vmm/io.h"
 #include "vmm/mem.h"
 #include "vmm/pic.h"
@@ -33,6 +34,7 @@
  * @uart:	ttyS0
  * @rtc:	CMOS clock
  * @sites:	site table of a kernel rewritten by ulvm-rewrite (empty if none)
+ * @hc:		stub mode: vCPU page, patch area, monitor calls
  * @capstone:	capstone handle (csh) for the guest's 32-bit code
  * @cs_insn:	capstone instruction buffer reused by every decode
  * @trace:	--trace given: print trap counts at exit
@@ -53,6 +55,7 @@ struct vm {
 	struct uart uart;
 	struct rtc rtc;
 	struct sites sites;
+	struct hypercall hc;
 	uintptr_t capstone;
 	void *cs_insn;
 	bool trace, trace_all;

@@ -11,14 +11,21 @@
 #   (pasta's own default MTU is 65520, slirp4netns' 1500; each peer is run at
 #   the other MTU too, and slirpish and veth at both.)
 #   env: DUR (seconds per test, 5), SLIRPISH (binary; default
-#        $top_builddir/slirpish/slirpish), IPORT/NBPORT (server ports),
+#        $top_builddir/slirpish/slirpish), IPORT/NBPORT (server ports; crr
+#        uses NBPORT+1),
 #        OUT (directory for raw results, default a fresh one under /tmp)
 #
 # Tests (the client runs in the namespace, the servers on the host):
 #   g2h   iperf3, one TCP stream guest->host, Gbit/s (receiver side)
 #   h2g   iperf3 -R, host->guest
 #   rr    TCP 1-byte request/response on one connection, p50 latency (us)
-#   crr   new connection + 1-byte request/response + close, per second
+#   crr   new connection + 1-byte request/response + close, per second;
+#         the server closes first (nb.c NB_SRV_CLOSE=1) and the client waits
+#         for its FIN: with a client-side close, TIME_WAIT piles up in the
+#         namespace, and through the relays (whose SYN-ACKs carry no TCP
+#         timestamps, so tcp_tw_reuse cannot reuse those ports) the guest runs
+#         out of ephemeral ports within seconds - every relay then measured
+#         the same ~2,900/s port limit, not itself
 #   rss   the relay process's resident memory: at start and the most seen
 #         during the tests (sampled every 0.2 s), MiB
 # The guest reaches the host as 10.0.2.2 (= the host's 127.0.0.1) through
@@ -159,6 +166,8 @@ run_cfg() {
 	STARTED+=($!)
 	"$W/nb" srv "$NBPORT" "$BIND" >/dev/null 2>&1 &
 	STARTED+=($!)
+	NB_SRV_CLOSE=1 "$W/nb" srv $((NBPORT + 1)) "$BIND" >/dev/null 2>&1 &
+	STARTED+=($!)
 	sleep 0.5
 	if [ -n "$RELAY" ]; then
 		echo "$cfg rss0 $(rss_kib "$RELAY")" >>"$RES"
@@ -196,7 +205,7 @@ run_cfg() {
 	sleep 0.5
 
 	f=$OUT/$cfg.crr.txt
-	$X timeout $((DUR + 20)) "$W/nb" crr "$S" "$NBPORT" "$DUR" >"$f" 2>&1
+	$X env NB_SRV_CLOSE=1 timeout $((DUR + 20)) "$W/nb" crr "$S" $((NBPORT + 1)) "$DUR" >"$f" 2>&1
 	v=$(grep -o 'crr_per_s=[0-9.]*' "$f" | cut -d= -f2)
 	echo "$cfg crr ${v:-NA}" >>"$RES"
 	snap "$cfg" crr

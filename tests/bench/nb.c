@@ -4,6 +4,10 @@
  *   nb srv PORT [BINDADDR]            epoll echo server (runs until killed)
  *   nb rr  HOST PORT SECONDS [SIZE]   one connection, SIZE-byte ping-pong, prints latency stats (us)
  *   nb crr HOST PORT SECONDS          new connection per 1-byte transaction, prints conn/s
+ * With NB_SRV_CLOSE=1 in the environment of both, the server closes each
+ * connection after its first answer and the crr client waits for that FIN
+ * before closing: TIME_WAIT then stays on the server, and the client does not
+ * run out of ephemeral ports.
  * Output is one line: key=value pairs. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -52,6 +56,8 @@ static int readn(int fd, char *b, int n) {
 	return got;
 }
 
+static int srv_close_after_reply;
+
 static int srv(int port, const char *bind_addr) {
 	int one = 1, ls = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
 	struct sockaddr_in sa = mkaddr(bind_addr ? bind_addr : "0.0.0.0", port);
@@ -84,6 +90,7 @@ static int srv(int port, const char *bind_addr) {
 				if (w < 0) { if (errno == EAGAIN) continue; close(fd); break; }
 				off += w;
 			}
+			if (srv_close_after_reply && off == r) close(fd);
 		}
 	}
 }
@@ -126,6 +133,11 @@ static int crr(const char *host, int port, double secs) {
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 		if (write(fd, &b, 1) != 1 || readn(fd, &b, 1) != 1) fail++;
 		else n++;
+		if (srv_close_after_reply) { /* the server closes: wait for its FIN, close passively */
+			char t;
+			while (read(fd, &t, 1) > 0)
+				;
+		}
 		close(fd);
 	next:
 		t = now();
@@ -135,6 +147,7 @@ static int crr(const char *host, int port, double secs) {
 }
 
 int main(int argc, char **argv) {
+	srv_close_after_reply = getenv("NB_SRV_CLOSE") && atoi(getenv("NB_SRV_CLOSE"));
 	if (argc >= 3 && !strcmp(argv[1], "srv")) return srv(atoi(argv[2]), argc > 3 ? argv[3] : NULL);
 	if (argc >= 5 && !strcmp(argv[1], "rr")) return rr(argv[2], atoi(argv[3]), atof(argv[4]), argc > 5 ? atoi(argv[5]) : 1);
 	if (argc >= 5 && !strcmp(argv[1], "crr")) return crr(argv[2], atoi(argv[3]), atof(argv[4]));

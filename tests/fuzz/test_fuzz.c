@@ -327,12 +327,7 @@ Suite *slirpish_fuzz_suite(void)
 	tcase_set_timeout(tc, 300);
 	tcase_add_test(tc, test_fuzz_frames);
 	tcase_add_test(tc, test_fuzz_conf);
+	tcase_add_test(tc, test_fuzz_conf_getopt_state);
 	suite_add_tcase(s, tc);
-	/* Bugs found and not fixed yet (they fail): SLIRPISH_KNOWN_BUGS=1. */
-	if (getenv("SLIRPISH_KNOWN_BUGS")) {
-		tc = tcase_create("known_bugs");
-		tcase_add_test(tc, test_fuzz_conf_getopt_state);
-		suite_add_tcase(s, tc);
-	}
 	return s;
 }
