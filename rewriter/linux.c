@@ -373,7 +373,9 @@ static int linux_jump_ok(struct rw_ctx *c, uint32_t eva, const uint8_t *p)
 	b = rw_elf_va_ptr(&c->elf, code, 5);
 	if (!b)
 		return 0;
-	if (b[0] == 0xe9)
+	if (b[0] == 0xe9 || b[0] == 0xeb)	/* jmp: the assembler picks rel8 or rel32 */
+		return 1;
+	if (!memcmp(b, "\x66\x90", 2))		/* 2-byte nop of a jmp rel8 site */
 		return 1;
 	if (!memcmp(b, "\x3e\x8d\x74\x26\x00", 5) || !memcmp(b, "\x0f\x1f\x44\x00\x00", 5))
 		return 1;

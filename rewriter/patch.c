@@ -79,6 +79,11 @@ static int rw_patch_movable(const struct rw_ctx *c, const struct rw_insn *in, in
 	/* A fault in a moved instruction would not find its fixup. */
 	if (in->flags & RW_IF_EXTABLE)
 		return 0;
+	/* apply_alternatives() patches an alternative's original bytes in
+	 * place: a moved copy would keep running the unpatched code (e.g. a
+	 * static_cpu_has jmp into .altinstr_aux, freed after boot). */
+	if (in->flags & RW_IF_ALTORIG)
+		return 0;
 	switch (in->ctl) {
 	case RW_CTL_NONE:
 	case RW_CTL_JCC:

@@ -349,6 +349,19 @@ static void guest_tx_compact(struct guest *g)
 }
 
 /**
+ * guest_addr() - the guest's address, as far as slirpish can tell
+ * @g:		guest
+ *
+ * Return: the address learned from its traffic, else the one DHCP hands
+ * out (a guest configured statically may not have spoken yet: as with
+ * QEMU, it is expected there).
+ */
+uint32_t guest_addr(const struct guest *g)
+{
+	return g->addr ? g->addr : g->c->conf->guest_addr;
+}
+
+/**
  * guest_tx_room() - largest frame guest_frame_alloc() can give now
  * @g:		guest
  *

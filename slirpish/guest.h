@@ -83,6 +83,7 @@ struct guest *guest_add(struct ctx *c, int fd, enum guest_kind kind);
 void guest_close(struct guest *g, const char *why);
 void guest_close_all(struct ctx *c);
 struct guest *guest_primary(struct ctx *c);
+uint32_t guest_addr(const struct guest *g);
 
 uint8_t *guest_frame_alloc(struct guest *g, size_t len);
 void guest_frame_commit(struct guest *g, uint8_t *frame, size_t len);

@@ -256,7 +256,12 @@ void tcp_send_data(struct tcp_conn *conn)
 			tcp_send_fin(conn);
 		} else if (got == -TCP_WAIT_ACK) {
 			ev_io_stop(c->loop, &conn->io_r);
-		} else if (got != -EAGAIN) {
+		} else if (got == -EAGAIN) {
+			/* Nothing to send now: the window is open, so wake up
+			 * when the host has more (the watcher may have been
+			 * stopped while the window was closed). */
+			ev_io_start(c->loop, &conn->io_r);
+		} else {
 			tcp_conn_close(conn, TCP_CLOSE_RST, strerror((int)-got));
 		}
 		return;

@@ -415,15 +415,15 @@ void udp_map_input(struct ctx *c, int map_fd, uint16_t guest_port,
 	struct flow_common *f;
 	struct udp_flow *u;
 
-	if (!g || !g->addr) {
-		debug("UDP port map %u: no guest with a known address, datagram dropped",
+	if (!g) {
+		debug("UDP port map %u: no guest connected, datagram dropped",
 		      guest_port);
 		return;
 	}
 	memset(&key, 0, sizeof(key));
 	key.guest = (uint16_t)g->id;
 	key.proto = IP4_PROTO_UDP;
-	key.gaddr = g->addr;
+	key.gaddr = guest_addr(g);
 	key.gport = guest_port;
 	key.raddr = c->conf->gw;
 	key.rport = ntohs(from->sin_port);

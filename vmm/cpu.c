@@ -108,8 +108,24 @@ int cpu_host_sel(struct cpu *cpu, uint32_t base, uint32_t limit, bool code)
 		if (s->base == base && s->limit == limit && s->code == code)
 			return CPU_HOST_SEL(i);
 	}
-	if (free_slot == CPU_LDT_SLOTS)
-		return -ENOSPC;
+	if (free_slot == CPU_LDT_SLOTS) {
+		/* Full (a TLS base per process adds up): reuse, round robin,
+		 * a slot no segment register holds; 0 and 1 are the flat ones. */
+		for (i = 0; i < CPU_LDT_SLOTS; i++) {
+			unsigned int k = (cpu->ldt_next + i) % CPU_LDT_SLOTS, r;
+			bool held = k < 2;
+
+			for (r = 0; r < SEG_NR && !held; r++)
+				held = cpu->seg[r].host == CPU_HOST_SEL(k);
+			if (!held) {
+				free_slot = k;
+				break;
+			}
+		}
+		if (free_slot == CPU_LDT_SLOTS)
+			return -ENOSPC;
+		cpu->ldt_next = (free_slot + 1) % CPU_LDT_SLOTS;
+	}
 	rc = cpu_ldt_write(free_slot, base, limit, code);
 	if (rc)
 		return rc;

@@ -94,6 +94,7 @@ struct vm;
  * @vflags:	the virtual flags (FL_VIRT bits) of the guest's EFLAGS
  * @cpl:	current privilege level of the guest (0 or 3)
  * @ldt:	host LDT slots
+ * @ldt_next:	where the search for a slot to reuse starts when all are taken
  * @msr_sysenter: stored SYSENTER MSRs (sysenter itself is hidden)
  * @msr_pat:	stored PAT MSR
  * @pf_addr:	linear address of the last page fault found, CR2 once delivered
@@ -112,6 +113,7 @@ struct cpu {
 	uint32_t vflags;
 	int cpl;
 	struct cpu_ldt_slot ldt[CPU_LDT_SLOTS];
+	unsigned int ldt_next;
 	uint64_t msr_sysenter[3];
 	uint64_t msr_pat;
 	uint32_t pf_addr;

@@ -36,6 +36,7 @@ VMM_INTEGRATION = \
 	tests/integration/vmm-badkernel/run.sh \
 	tests/integration/vmm-console/run.sh \
 	tests/integration/vmm-debian-early/run.sh \
-	tests/integration/vmm-debian-init/run.sh
+	tests/integration/vmm-debian-init/run.sh \
+	tests/integration/vmm-debian-busybox/run.sh
 TESTS += $(VMM_INTEGRATION)
 EXTRA_DIST += $(VMM_INTEGRATION)

@@ -7,7 +7,11 @@
 # that it powered off (exit 0) and how long the whole run took; then the
 # same kernel passed through ulvm-rewrite --traps-only, whose extra checks
 # (cpuid, pushf/popf with the virtual IF, sgdt/sidt/str/smsw, segment
-# reads) run only when the sensitive instructions reach the monitor.
+# reads) run only when the sensitive instructions reach the monitor; then
+# the default ulvm-rewrite output, with stubs (rewriter/vcpu_abi.h): the
+# same checks must pass with the virtual IF in the vCPU page and the other
+# sites calling the monitor through the far-call trampoline, and almost no
+# site may trap any more.
 set -u
 
 top_builddir=${top_builddir:-$(cd "$(dirname "$0")/../../.." && pwd)}
@@ -80,4 +84,27 @@ grep -q '^testkern: running rewritten by ulvm-rewrite' "$tmp/out2" ||
 	fail "the rewritten testkern did not see the virtual CPUID"
 n2=$(sed -n 's/^testkern: all \([0-9][0-9]*\) checks passed.*/\1/p' "$tmp/out2")
 [ -n "$n2" ] && [ "$n2" -gt "$n" ] || fail "rewritten run: ${n2:-no} checks, plain run $n"
-echo "PASS: vmm-testkern: all $n checks passed (${ms} ms wall), rewritten all $n2 (${ms2} ms), as $who, exit 0"
+
+"$rewrite" -q "$tmp/testkern" -o "$tmp/testkern-stub" >"$tmp/rw3.log" 2>&1 ||
+	fail "ulvm-rewrite (stubs) failed on testkern: $(tail -n 3 "$tmp/rw3.log")"
+chmod 644 "$tmp/testkern-stub"
+start=$(date +%s%N)
+as timeout 30 "$tmp/ulvm" run --kernel "$tmp/testkern-stub" --trace \
+	</dev/null >"$tmp/out3" 2>"$tmp/err3"
+rc=$?
+end=$(date +%s%N)
+ms3=$(( (end - start) / 1000000 ))
+grep -E 'FAIL|checks|stubs' "$tmp/out3"
+grep -E 'trace: [0-9]|int3 site|in stubs' "$tmp/err3"
+[ "$rc" = 0 ] || fail "testkern with stubs: ulvm exited with status $rc"
+grep -q 'FAIL' "$tmp/out3" && fail "a check of the testkern with stubs failed"
+grep -q 'with stubs: no #GP' "$tmp/out3" || fail "the stub run did not see the stub-mode CPUID bit"
+n3=$(sed -n 's/^testkern: all \([0-9][0-9]*\) checks passed.*/\1/p' "$tmp/out3")
+[ "$n3" = "$n2" ] || fail "stub run: ${n3:-no} checks, trap run $n2"
+calls=$(sed -n 's/^ulvm: trace: \([0-9][0-9]*\) monitor calls from stubs.*/\1/p' "$tmp/err3")
+[ "${calls:-0}" -gt 0 ] || fail "the stub run made no monitor call"
+t2=$(sed -n 's/^ulvm: trace: \([0-9][0-9]*\) traps in.*/\1/p' "$tmp/err2")
+t3=$(sed -n 's/^ulvm: trace: \([0-9][0-9]*\) traps in.*/\1/p' "$tmp/err3")
+[ -n "$t2" ] && [ -n "$t3" ] && [ "$t3" -lt "$t2" ] ||
+	fail "stubs did not reduce the traps (${t3:-?} vs ${t2:-?} with --traps-only)"
+echo "PASS: vmm-testkern: all $n checks passed (${ms} ms wall), rewritten all $n2 (${ms2} ms, $t2 traps), with stubs all $n3 (${ms3} ms, $t3 traps, $calls monitor calls), as $who, exit 0"

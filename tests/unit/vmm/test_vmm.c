@@ -111,6 +111,39 @@ START_TEST(test_elf_valid)
 }
 END_TEST
 
+/* An image as ulvm-rewrite writes it with stubs: a patch area PT_LOAD at
+ * 0xff000000 (not RAM) is accepted only next to a site table header. */
+START_TEST(test_elf_patch_area)
+{
+	uint8_t b[256];
+	size_t n = make_elf(b, sizeof(b));
+	struct boot_elf_info info;
+	const char *why = NULL;
+
+	b[44] = 2;			/* phnum */
+	memmove(b + 140, b + 84, 16);	/* segment data after the headers */
+	put32(b + 56, 140);
+	put32(b + 84, 1);		/* PT_LOAD: the patch area */
+	put32(b + 88, 140);
+	put32(b + 92, ULVM_PATCH_VADDR_DEFAULT);
+	put32(b + 96, ULVM_PATCH_VADDR_DEFAULT);
+	put32(b + 100, 16);
+	put32(b + 104, 16);
+	n = 160;
+	ck_assert_int_eq(boot_elf32_parse(b, n, 8u << 20, &info, &why), -E2BIG);
+	b[44] = 3;			/* + PT_ULVM_SITES */
+	memmove(b + 180, b + 140, 16);
+	put32(b + 56, 180);
+	put32(b + 88, 180);
+	memset(b + 116, 0, 32);
+	put32(b + 116, ULVM_PT_SITES);
+	n = 200;
+	ck_assert_int_eq(boot_elf32_parse(b, n, 8u << 20, &info, &why), 0);
+	ck_assert_uint_eq(info.nload, 1);
+	ck_assert_uint_eq(info.hi, 0x100020);
+}
+END_TEST
+
 START_TEST(test_elf_bad)
 {
 	uint8_t b[128];
@@ -1089,6 +1122,53 @@ START_TEST(test_sites)
 }
 END_TEST
 
+/* Stub mode: the virtual IF and the pending flag in the vCPU page. */
+START_TEST(test_hc_sync)
+{
+	struct ulvm_vcpu_page page;
+	uint8_t patch[16] = { 0 };
+
+	/* no site table, then a wrong ABI version: refused, nothing mapped */
+	ck_assert_int_eq(hc_setup(tvm, patch, 16, ULVM_PATCH_VADDR_DEFAULT, 16), -EINVAL);
+	tvm->sites.blob = patch;
+	tvm->sites.hdr.vcpu_abi = ULVM_VCPU_ABI_VERSION + 1;
+	ck_assert_int_eq(hc_setup(tvm, patch, 16, ULVM_PATCH_VADDR_DEFAULT, 16), -ENOTSUP);
+	tvm->sites.hdr.vcpu_abi = ULVM_VCPU_ABI_VERSION;
+	tvm->sites.hdr.patch_vaddr = ULVM_PATCH_VADDR_DEFAULT;
+	tvm->sites.hdr.vcpu_vaddr = ULVM_VCPU_VADDR_DEFAULT;
+	ck_assert_int_eq(hc_setup(tvm, patch, 16, ULVM_PATCH_VADDR_DEFAULT + 8, 16), -EINVAL);
+	ck_assert_int_eq(hc_setup(tvm, patch, 32, ULVM_PATCH_VADDR_DEFAULT, 16), -EINVAL);
+	tvm->sites.blob = NULL;
+	ck_assert(!tvm->hc.active);
+
+	/* the page as the stubs see it */
+	memset(&page, 0, sizeof(page));
+	pic_init(&tvm->pic);
+	tvm->hc.active = true;
+	tvm->hc.page = &page;
+	tvm->cpu.vflags = FL_IF;
+	hc_sync_in(tvm);			/* a cli stub ran: vif 0 */
+	ck_assert_uint_eq(tvm->cpu.vflags & FL_IF, 0);
+	page.vif = 1;
+	hc_sync_in(tvm);
+	ck_assert_uint_eq(tvm->cpu.vflags & FL_IF, FL_IF);
+	tvm->cpu.vflags = 0;
+	hc_sync_out(tvm);
+	ck_assert_uint_eq(page.vif, 0);
+	ck_assert_uint_eq(page.pending, 0);
+	tvm->pic.c[0].imr = 0;			/* IRQ 0 unmasked and raised */
+	pic_set_irq(&tvm->pic, 0, 1);
+	hc_sync_out(tvm);
+	ck_assert_uint_eq(page.pending, 1);	/* the next sti stub calls in */
+	tvm->cpu.vflags = FL_IF;
+	hc_sync_out(tvm);
+	ck_assert_uint_eq(page.vif, 1);
+	ck_assert_uint_eq(page.pending, 0);	/* taken on the way out instead */
+	tvm->hc.active = false;
+	tvm->hc.page = NULL;
+}
+END_TEST
+
 START_TEST(test_console_panic_watch)
 {
 	static const char out[] = "[ 1.0] Kernel panic - not syncing: VFS: Unable to mount root fs\r\n";
@@ -1193,6 +1273,7 @@ Suite *vmm_suite(void)
 	t = tcase_create("boot");
 	tcase_add_test(t, test_elf_valid);
 	tcase_add_test(t, test_elf_bad);
+	tcase_add_test(t, test_elf_patch_area);
 	tcase_add_test(t, test_bz_valid);
 	tcase_add_test(t, test_bz_bad);
 	tcase_add_test(t, test_bz_debian);
@@ -1224,6 +1305,7 @@ Suite *vmm_suite(void)
 	tcase_add_test(t, test_irq_deliver_iret);
 	tcase_add_test(t, test_emul_silent);
 	tcase_add_test(t, test_emul_page0);
+	tcase_add_test(t, test_hc_sync);
 	suite_add_tcase(s, t);
 	return s;
 }
