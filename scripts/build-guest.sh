@@ -13,7 +13,9 @@
 # /init and udhcpc scripts).  Outputs:
 #   OUTDIR/vmlinuz             the kernel, copied
 #   OUTDIR/initramfs.cpio.gz   busybox + applet links, the virtio network
-#                              modules (decompressed, in load order), /init
+#                              modules (decompressed, in load order), ulvm's
+#                              own network driver (guest-drivers/ulvmnet,
+#                              built here against linux-headers-<ver>), /init
 #   OUTDIR/kernel.version      <ver>
 # A stamp of every input makes a second run a no-op.
 #
@@ -25,6 +27,7 @@ set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 self=$top/scripts/${0##*/}
 src=$top/examples/guest
+drv=$top/guest-drivers/ulvmnet
 out=${1:-${ULVM_GUEST_DIR:-$top/build/guest}}
 want=${ULVM_GUEST_MODULES:-virtio_net virtio_pci}
 
@@ -165,6 +168,9 @@ moddir=/lib/modules/$kver
 for f in init udhcpc.script profile; do
 	[ -r "$src/$f" ] || die "$src/$f missing"
 done
+hdr=/usr/src/linux-headers-$kver
+[ -r "$hdr/Makefile" ] ||
+	die "$hdr missing: install linux-headers-686:i386 (scripts/install-deps.sh)"
 mkdir -p "$out"
 bb=$(guest_busybox) ||
 	die "no i386 busybox: install busybox-static:i386 (scripts/install-deps.sh)"
@@ -177,7 +183,9 @@ stamp=$(
 	for f in $kernel $bb $(for m in $mods; do echo "$moddir/$m"; done); do
 		stat -L -c '%n %s %Y' "$f"
 	done
-	cd "$src" && sha256sum init udhcpc.script profile
+	(cd "$src" && sha256sum init udhcpc.script profile)
+	(cd "$drv" && sha256sum Kbuild ulvmnet.c ulvmnet_abi.h)
+	stat -L -c '%n %s %Y' "$hdr/Makefile" "$hdr/Module.symvers"
 	sha256sum <"$self"
 )
 if [ -f "$out/stamp" ] && [ -f "$out/vmlinuz" ] &&
@@ -228,6 +236,18 @@ for m in $mods; do
 	esac
 	echo "$kver/$plain" >>"$root/lib/modules/load.order"
 done
+
+# ulvmnet, the driver of ulvm's network device, built against this kernel.
+# Its code runs as it is, not rewritten: pushf/popf in it would read and
+# set the host's flags, not the virtual CPU's, so none may be there.
+mkdir -p "$stage/ulvmnet"
+cp "$drv/Kbuild" "$drv/ulvmnet.c" "$drv/ulvmnet_abi.h" "$stage/ulvmnet/"
+make -s -C "$hdr" M="$stage/ulvmnet" ARCH=x86 modules >"$stage/ulvmnet.log" 2>&1 ||
+	die "building guest-drivers/ulvmnet against $hdr failed: $(tail -n 5 "$stage/ulvmnet.log")"
+if objdump -d "$stage/ulvmnet/ulvmnet.ko" | grep -qwE 'pushf[lw]?|popf[lw]?'; then
+	die "guest-drivers/ulvmnet: the module has pushf/popf, which ulvm cannot run unrewritten"
+fi
+install -m 644 "$stage/ulvmnet/ulvmnet.ko" "$root/lib/modules/ulvmnet.ko"
 
 install -m 755 "$src/init" "$root/init"
 install -m 755 "$src/udhcpc.script" "$root/etc/udhcpc.script"

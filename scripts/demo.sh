@@ -2,19 +2,23 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Copyright (c) 2026 The ulvm authors
 #
-# demo.sh - set everything up, then boot a stock QEMU guest whose network is slirpish.
+# demo.sh - set everything up, then boot Debian's stock kernel under ulvm, as an ordinary process, on slirpish's network.
 #
 # Steps: scripts/install-deps.sh (Debian packages; skipped when
 # ULVM_SKIP_DEPS=1), the project's build (autoreconf, configure, make;
-# skipped when ULVM_SKIP_BUILD=1), the guest images (scripts/build-guest.sh),
-# a web page on 127.0.0.1 (busybox httpd), slirpish on a Unix socket, and
-# qemu-system-i386 (TCG, no KVM) on that socket through -netdev stream.  The
+# skipped when ULVM_SKIP_BUILD=1), the guest images (scripts/build-guest.sh:
+# Debian's i386 kernel, a busybox initramfs with the ulvmnet driver), a web
+# page on 127.0.0.1 (busybox httpd), slirpish on a Unix socket, the kernel
+# rewritten by ulvm-rewrite, and ulvm with its network card on slirpish's
+# socket -- slirpish and ulvm as the user nobody when run as root.  The
 # guest takes 10.0.2.15 by DHCP and fetches the page from 10.0.2.2 (the
 # host's 127.0.0.1).  On a terminal the demo ends at the guest's shell
-# (Ctrl-A X leaves QEMU); otherwise it prints the guest's verdict and exits
-# 0 when the demo worked.
+# (Ctrl-A X leaves); otherwise it prints the guest's verdict and exits 0
+# when the demo worked.
 #
-# Environment: ULVM_NETDEV=user swaps slirpish for QEMU's built-in libslirp;
+# Environment: ULVM_VM=qemu boots the same guest under qemu-system-i386
+# (TCG) with a virtio-net card on slirpish (-netdev stream) instead;
+# ULVM_NETDEV=user (with ULVM_VM=qemu) swaps slirpish for QEMU's libslirp;
 # ULVM_BUILD_DIR (default: build/, as scripts/test.sh) is the build tree;
 # ULVM_GUEST_DIR places the guest images; ULVM_DEMO_SHELL=0 never ends at
 # the shell; ULVM_QEMU_TIMEOUT (default 300 s) bounds a non-interactive run;
@@ -26,13 +30,15 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 top_builddir=${ULVM_BUILD_DIR:-$top/build}
 guest=${ULVM_GUEST_DIR:-$top_builddir/guest}
 netdev=${ULVM_NETDEV:-slirpish}
+ULVM_VM=${ULVM_VM:-ulvm}
+export ULVM_VM
 limit=${ULVM_QEMU_TIMEOUT:-300}
 
 . "$top/examples/guest/qemu-lib.sh"
 
 die() {
 	echo "demo.sh: $*" >&2
-	for f in slirpish.log httpd.log; do
+	for f in slirpish.log ulvm.log rewrite.log httpd.log; do
 		[ -n "$qg_tmp" ] && [ -s "$qg_tmp/$f" ] || continue
 		echo "--- $f (last 20 lines)" >&2
 		tail -n 20 "$qg_tmp/$f" >&2
@@ -79,14 +85,14 @@ append="quiet ulvm.demo=fetch ulvm.url=$url ${ULVM_APPEND:-}"
 if [ -t 0 ] && [ -t 1 ] && [ "${ULVM_DEMO_SHELL:-1}" != 0 ]; then
 	echo "demo.sh: booting the guest on $netdev; it ends at its shell."
 	echo "demo.sh: leave with 'poweroff -f' in the guest, or Ctrl-A X."
-	qg_start_qemu "$guest" "$append ulvm.shell=1" - 0
+	qg_start_vm "$guest" "$append ulvm.shell=1" - 0 || die "cannot start the guest"
 	qg_wait_qemu
 	exit $?
 fi
 
-echo "demo.sh: booting the guest on $netdev (QEMU/TCG, at most ${limit}s)"
-qg_start_qemu "$guest" "$append" "$qg_tmp/console.log" "$limit"
-# Show the console as it comes; tail ends with QEMU.
+echo "demo.sh: booting the guest under $ULVM_VM on $netdev (at most ${limit}s)"
+qg_start_vm "$guest" "$append" "$qg_tmp/console.log" "$limit" || die "cannot start the guest"
+# Show the console as it comes; tail ends with the VM.
 tail -s 0.2 -n +1 -f --pid="$qg_qemu_pid" "$qg_tmp/console.log" 2>/dev/null &
 tailpid=$!
 qg_track $tailpid
@@ -103,5 +109,5 @@ ok*)
 		"from $netdev and fetched $url"
 	exit 0
 	;;
-*) die "guest verdict: ${verdict:-none} (QEMU status $rc)" ;;
+*) die "guest verdict: ${verdict:-none} ($ULVM_VM status $rc)" ;;
 esac

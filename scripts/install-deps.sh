@@ -26,9 +26,10 @@ BUILD="build-essential autoconf automake libtool pkg-config gcc-multilib
 # Peers and tools used by the tests and benchmarks.
 TEST="iproute2 iperf3 curl passt slirp4netns qemu-system-x86 tshark nmap
       socat netcat-openbsd openssl dnsmasq-base procps psmisc xz-utils cpio
-      gzip file valgrind iputils-ping"
+      gzip file valgrind iputils-ping user-mode-linux"
 # Guest material, built into images by scripts/build-guest.sh.
-GUEST="busybox-static:i386 linux-image-686:i386"
+# linux-headers-686:i386 builds guest-drivers/ulvmnet against that kernel.
+GUEST="busybox-static:i386 linux-image-686:i386 linux-headers-686:i386"
 
 missing=""
 for p in $BUILD $TEST $GUEST; do

@@ -12,6 +12,7 @@ libvmm_a_SOURCES = \
 	vmm/io.c vmm/io.h \
 	vmm/irq.c vmm/irq.h \
 	vmm/mem.c vmm/mem.h \
+	vmm/netdev.c vmm/netdev.h guest-drivers/ulvmnet/ulvmnet_abi.h \
 	vmm/paging.c vmm/paging.h \
 	vmm/pic.c vmm/pic.h \
 	vmm/pit.c vmm/pit.h \
@@ -39,4 +40,4 @@ VMM_INTEGRATION = \
 	tests/integration/vmm-debian-init/run.sh \
 	tests/integration/vmm-debian-busybox/run.sh
 TESTS += $(VMM_INTEGRATION)
-EXTRA_DIST += $(VMM_INTEGRATION)
+EXTRA_DIST += $(VMM_INTEGRATION) tests/bench/boot.sh

@@ -15,11 +15,13 @@ static void main_usage(FILE *f)
 {
 	fprintf(f,
 		"usage: ulvm run --kernel VMLINUZ [--initrd FILE] [--append \"...\"]\n"
-		"                [--mem SIZE] [--trace]\n"
+		"                [--mem SIZE] [--net SOCKET] [--trace]\n"
 		"  --kernel FILE   32-bit kernel: ELF32 executable or bzImage\n"
 		"  --initrd FILE   initial ramdisk\n"
 		"  --append TEXT   kernel command line\n"
 		"  --mem SIZE      guest RAM, e.g. 256M (default), up to 3G\n"
+		"  --net SOCKET    a network card (ulvmnet) linked to the daemon listening\n"
+		"                  on this Unix socket: slirpish --socket SOCKET\n"
 		"  --trace         print trap counts by kind at exit\n"
 		"Console on stdin/stdout (ttyS0); Ctrl-A x quits.\n");
 }
@@ -31,6 +33,7 @@ int main(int argc, char **argv)
 		{ "initrd", required_argument, NULL, 'i' },
 		{ "append", required_argument, NULL, 'a' },
 		{ "mem", required_argument, NULL, 'm' },
+		{ "net", required_argument, NULL, 'n' },
 		{ "trace", no_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -49,11 +52,12 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	optind = 2;
-	while ((c = getopt_long(argc, argv, "k:i:a:m:th", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "k:i:a:m:n:th", opts, NULL)) != -1) {
 		switch (c) {
 		case 'k': cfg.kernel = optarg; break;
 		case 'i': cfg.initrd = optarg; break;
 		case 'a': cfg.cmdline = optarg; break;
+		case 'n': cfg.net = optarg; break;
 		case 't': cfg.trace = true; break;
 		case 'h': main_usage(stdout); return 0;
 		case 'm':

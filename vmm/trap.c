@@ -41,6 +41,7 @@
 #include <asm/ldt.h>
 #include <capstone/capstone.h>
 
+#include "guest-drivers/ulvmnet/ulvmnet_abi.h"
 #include "vmm/console.h"
 #include "vmm/emul.h"
 #include "vmm/hypercall.h"
@@ -386,6 +387,7 @@ static void trap_devices(struct vm *vm, uint64_t now, bool tick)
 		pic_set_irq(&vm->pic, 0, 0);
 	}
 	if (tick) {
+		netdev_poll(&vm->net);
 		console_poll(vm);
 		console_flush();
 		if (console_panic_due(now))
@@ -400,6 +402,8 @@ static bool trap_wake_possible(const struct vm *vm)
 
 	if (vm->pit.irq_next != PIT_NEVER && !(imr & 0x01))
 		return true;
+	if (vm->net.fd >= 0 && (vm->net.ctrl & ULVMNET_CTRL_RX_IRQ))
+		return true;
 	return vm->console_fd >= 0 && (vm->uart.ier & 0x01) && (vm->uart.mcr & 0x08) &&
 	       !(imr & 0x10);
 }
@@ -411,9 +415,10 @@ static void trap_halt(struct vm *vm)
 	console_flush();
 	for (;;) {
 		uint64_t now = vm_now(NULL), wait_ns = 1000000000ull;
-		struct pollfd p[2] = {
+		struct pollfd p[3] = {
 			{ .fd = trap_sigfd, .events = POLLIN },
 			{ .fd = vm->console_fd, .events = POLLIN },
+			{ .fd = -1 },
 		};
 		struct signalfd_siginfo ssi;
 
@@ -442,8 +447,9 @@ static void trap_halt(struct vm *vm)
 			wait_ns = 1000000000ull;
 		if (vm->uart.rx_len == UART_RX_SIZE)
 			p[1].fd = -1;
+		p[2].fd = netdev_poll_fd(&vm->net, &p[2].events);
 		/* poll() has millisecond resolution: round up, never spin */
-		poll(p, 2, (int)((wait_ns + 999999) / 1000000));
+		poll(p, 3, (int)((wait_ns + 999999) / 1000000));
 		if (read(trap_sigfd, &ssi, sizeof(ssi)) == sizeof(ssi)) {
 			vm->stats.kind[TRAP_HOSTSIG]++;
 			vm_request_exit(vm, 128 + (int)ssi.ssi_signo, "terminated by signal %u",

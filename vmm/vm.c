@@ -195,6 +195,7 @@ int vm_init(struct vm *vm, const struct vm_config *cfg)
 
 	vm->console_fd = -1;
 	vm->mem.fd = -1;
+	vm->net.fd = -1;
 	vm->trace = cfg->trace;
 	vm->trace_all = getenv("ULVM_TRACE_ALL") != NULL;
 	rc = mem_reserve_low(&vm->mem);
@@ -227,6 +228,16 @@ int vm_init(struct vm *vm, const struct vm_config *cfg)
 	if (rc) {
 		err("device table: overlapping port ranges");
 		return rc;
+	}
+	if (cfg->net) {
+		rc = netdev_init(&vm->net, cfg->net, &vm->mem, &vm->pic);
+		if (rc)
+			return rc;
+		rc = netdev_register(&vm->net, &vm->io);
+		if (rc) {
+			err("device table: the network device's ports are taken");
+			return rc;
+		}
 	}
 	rc = boot_load(vm, cfg->kernel, cfg->initrd, cfg->cmdline, vm_tsc_khz(), &e);
 	if (rc)
@@ -261,8 +272,11 @@ int vm_run(struct vm *vm)
 	console_restore();
 	if (vm->exit_why[0] && (code || vm->trace))
 		info("%s (exit status %d)", vm->exit_why, code);
-	if (vm->trace)
+	if (vm->trace) {
 		trap_print_stats(vm);
+		if (vm->net.path)
+			netdev_print_stats(&vm->net);
+	}
 	return code;
 }
 
@@ -277,5 +291,6 @@ void vm_free(struct vm *vm)
 	emul_fini(vm);
 	hc_fini(vm);
 	sites_free(&vm->sites);
+	netdev_free(&vm->net);
 	mem_free(&vm->mem);
 }

@@ -11,6 +11,7 @@
 #include "vmm/hypercall.h"
 #include "vmm/io.h"
 #include "vmm/mem.h"
+#include "vmm/netdev.h"
 #include "vmm/pic.h"
 #include "vmm/pit.h"
 #include "vmm/rtc.h"
@@ -33,6 +34,7 @@
  * @pit:	interval timer
  * @uart:	ttyS0
  * @rtc:	CMOS clock
+ * @net:	ulvmnet network device (link down when --net was not given)
  * @sites:	site table of a kernel rewritten by ulvm-rewrite (empty if none)
  * @hc:		stub mode: vCPU page, patch area, monitor calls
  * @capstone:	capstone handle (csh) for the guest's 32-bit code
@@ -54,6 +56,7 @@ struct vm {
 	struct pit pit;
 	struct uart uart;
 	struct rtc rtc;
+	struct netdev net;
 	struct sites sites;
 	struct hypercall hc;
 	uintptr_t capstone;
@@ -74,9 +77,10 @@ struct vm {
  * @cmdline:	kernel command line, or NULL
  * @mem_size:	guest RAM bytes
  * @trace:	print trap counts at exit
+ * @net:	Unix socket of the network daemon (slirpish --socket), or NULL
  */
 struct vm_config {
-	const char *kernel, *initrd, *cmdline;
+	const char *kernel, *initrd, *cmdline, *net;
 	uint64_t mem_size;
 	bool trace;
 };

@@ -1,19 +1,24 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Copyright (c) 2026 The ulvm authors
 #
-# qemu-lib.sh - host side of the demo guest (sourced): listeners, the network daemon, QEMU, clean-up.
+# qemu-lib.sh - host side of the demo guest (sourced): listeners, the network daemon, the VM (ulvm or QEMU), clean-up.
 #
-# Used by scripts/demo.sh and tests/integration/qemu-guest/run.sh.  Source it,
-# call qg_init once, then the qg_start_* helpers; every process they start is
-# recorded and killed (by pid) on any exit, and the scratch directory removed
-# (kept when ULVM_KEEP=1).
+# Used by scripts/demo.sh and tests/integration/{qemu-guest,vmm-net}/run.sh.
+# Source it, call qg_init once, then the qg_start_* helpers; every process
+# they start is recorded and killed (by pid) on any exit, and the scratch
+# directory removed (kept when ULVM_KEEP=1).  Run as root, slirpish and ulvm
+# run as an ordinary user (ULVM_AS, default nobody), as they are meant to.
 #
 # Environment:
-#   ULVM_NETDEV   slirpish (default): QEMU's -netdev stream on a Unix socket
-#                 served by slirpish; user: QEMU's built-in libslirp
+#   ULVM_VM       qemu (default here): qemu-system-i386 under TCG with a
+#                 virtio-net card; ulvm: the ulvm monitor, the kernel
+#                 rewritten by ulvm-rewrite, its ulvmnet card (needs slirpish)
+#   ULVM_NETDEV   slirpish (default): the guest's link is a Unix socket
+#                 served by slirpish; user: QEMU's built-in libslirp (qemu only)
 #   SLIRPISH      slirpish binary (default $top_builddir/slirpish/slirpish)
 #   SLIRPISH_ARGS extra arguments for slirpish
 #   ULVM_QEMU     QEMU binary (default qemu-system-i386)
+#   ULVM_AS       the user slirpish and ulvm run as when we are root
 
 qg_pids=
 qg_tmp=
@@ -53,6 +58,12 @@ qg_cleanup() {
 qg_init() {
 	qg_name=$1
 	qg_tmp=$(mktemp -d "${TMPDIR:-/tmp}/ulvm-$1.XXXXXX") || return 1
+	qg_as=
+	if [ "$(id -u)" = 0 ] && command -v runuser >/dev/null 2>&1 &&
+		runuser -u "${ULVM_AS:-nobody}" -- true 2>/dev/null; then
+		qg_as="runuser -u ${ULVM_AS:-nobody} --"
+		chown "${ULVM_AS:-nobody}" "$qg_tmp" && chmod 755 "$qg_tmp" || return 1
+	fi
 	trap qg_cleanup EXIT
 	trap 'exit 130' INT
 	trap 'exit 143' TERM
@@ -144,7 +155,7 @@ qg_start_net() {
 		fi
 		sock=$qg_tmp/net.sock
 		# shellcheck disable=SC2086
-		"$bin" --socket "$sock" ${SLIRPISH_ARGS:-} \
+		$qg_as "$bin" --socket "$sock" ${SLIRPISH_ARGS:-} \
 			>>"$qg_tmp/slirpish.log" 2>&1 &
 		qg_pid=$!
 		qg_track $qg_pid
@@ -160,6 +171,7 @@ qg_start_net() {
 			return 1
 		fi
 		qg_daemon_pid=$qg_pid
+		qg_sock=$sock
 		qg_netdev=stream,id=n0,server=off,addr.type=unix,addr.path=$sock
 		;;
 	*)
@@ -192,7 +204,47 @@ qg_start_qemu() {
 	qg_track $qg_qemu_pid
 }
 
-# qg_wait_qemu - wait for QEMU to end; its exit status (124: time limit).
+# qg_start_ulvm GUESTDIR APPEND LOG LIMIT - as qg_start_qemu, under ulvm:
+# the kernel rewritten by ulvm-rewrite into the scratch directory first, the
+# ulvmnet card linked to slirpish's socket (qg_start_net first).
+qg_start_ulvm() {
+	qg_log_to=$3
+	qg_limit=$4
+	qg_ulvm=${ULVM:-${top_builddir:-.}/ulvm}
+	qg_rw=${ULVM_REWRITE:-${top_builddir:-.}/ulvm-rewrite}
+	if [ -z "${qg_sock:-}" ]; then
+		qg_log "ulvm needs slirpish (ULVM_NETDEV=slirpish)"
+		return 1
+	fi
+	"$qg_rw" -q "$1/vmlinuz" -o "$qg_tmp/vmlinux-ulvm" >>"$qg_tmp/rewrite.log" 2>&1 || {
+		qg_log "ulvm-rewrite failed: $(tail -n 3 "$qg_tmp/rewrite.log")"
+		return 1
+	}
+	cp "$1/initramfs.cpio.gz" "$qg_tmp/initramfs.cpio.gz" &&
+		chmod 644 "$qg_tmp/vmlinux-ulvm" "$qg_tmp/initramfs.cpio.gz" || return 1
+	set -- $qg_as "$qg_ulvm" run --kernel "$qg_tmp/vmlinux-ulvm" \
+		--initrd "$qg_tmp/initramfs.cpio.gz" --net "$qg_sock" ${ULVM_ARGS:-} \
+		--append "console=ttyS0 panic=1 $2"
+	[ "$qg_limit" -le 0 ] || set -- timeout -k 5 "$qg_limit" "$@"
+	if [ "$qg_log_to" = - ]; then
+		"$@" </dev/tty &
+	else
+		"$@" </dev/null >"$qg_log_to" 2>>"$qg_tmp/ulvm.log" &
+	fi
+	qg_qemu_pid=$!
+	qg_track $qg_qemu_pid
+}
+
+# qg_start_vm GUESTDIR APPEND LOG LIMIT - qg_start_ulvm or qg_start_qemu, per ULVM_VM.
+qg_start_vm() {
+	case "${ULVM_VM:-qemu}" in
+	ulvm) qg_start_ulvm "$@" ;;
+	qemu) qg_start_qemu "$@" ;;
+	*) qg_log "ULVM_VM=$ULVM_VM: want ulvm or qemu"; return 1 ;;
+	esac
+}
+
+# qg_wait_qemu - wait for QEMU (or ulvm) to end; its exit status (124: time limit).
 # Should the network daemon die while QEMU runs on (a second of grace: the
 # daemon also ends when QEMU closes its socket), QEMU is stopped at once and
 # the status is 125: a guest without its network would only wait for its

@@ -1,6 +1,9 @@
 # tests/integration/local.mk - build rules for tests/integration (included from the top Makefile.am).
-TESTS += tests/integration/qemu-guest/run.sh
-EXTRA_DIST += tests/integration/qemu-guest/run.sh
+# A Debian guest on slirpish's stream socket: under QEMU (virtio-net), and
+# under ulvm (its ulvmnet card; the guest driver is in guest-drivers/).
+TESTS += tests/integration/qemu-guest/run.sh tests/integration/vmm-net/run.sh
+EXTRA_DIST += tests/integration/qemu-guest/run.sh tests/integration/vmm-net/run.sh \
+	guest-drivers/ulvmnet/Kbuild guest-drivers/ulvmnet/ulvmnet.c
 
 # slirpish against real peers, the guest being a network namespace's own
 # Linux stack on a TAP device (need root; skip with 77 otherwise).

@@ -13,6 +13,10 @@
 # download against the file served, the sha256 the guest announced of its
 # upload against the file received, and the guest's own verdict.
 #
+# The same test runs the guest under ulvm instead (ULVM_VM=ulvm: the
+# kernel rewritten by ulvm-rewrite, ulvm's own ulvmnet card on slirpish's
+# socket): tests/integration/vmm-net/run.sh does that.
+#
 # Environment: ULVM_NETDEV=user runs the same test on QEMU's libslirp (a
 # check of the test itself); ULVM_XFER_MB (default 8) sizes each transfer;
 # ULVM_QEMU_TIMEOUT (default 300 s) bounds QEMU; ULVM_GUEST_DIR places the
@@ -25,22 +29,25 @@ mb=${ULVM_XFER_MB:-8}
 limit=${ULVM_QEMU_TIMEOUT:-300}
 guest=${ULVM_GUEST_DIR:-$top_builddir/build/guest}
 netdev=${ULVM_NETDEV:-slirpish}
+vm=${ULVM_VM:-qemu}
+name=qemu-guest
+[ "$vm" = qemu ] || name=vmm-net
 
 . "$top_srcdir/examples/guest/qemu-lib.sh"
 
 skip() {
-	echo "SKIP: qemu-guest: $*"
+	echo "SKIP: $name: $*"
 	exit 77
 }
 
 # fail WHY - show the evidence, then the verdict.
 fail() {
-	for f in console.log slirpish.log httpd.log sink.log; do
+	for f in console.log slirpish.log ulvm.log rewrite.log httpd.log sink.log; do
 		[ -s "$qg_tmp/$f" ] || continue
 		echo "--- $f (last 40 lines)"
 		tail -n 40 "$qg_tmp/$f"
 	done
-	echo "FAIL: qemu-guest ($netdev): $*"
+	echo "FAIL: $name ($netdev): $*"
 	exit 1
 }
 
@@ -51,10 +58,20 @@ marker() {
 }
 
 case "$mb" in
-'' | *[!0-9]* | 0) echo "FAIL: qemu-guest: ULVM_XFER_MB=$mb, want a positive integer"; exit 1 ;;
+'' | *[!0-9]* | 0) echo "FAIL: $name: ULVM_XFER_MB=$mb, want a positive integer"; exit 1 ;;
 esac
-qemu=${ULVM_QEMU:-qemu-system-i386}
-command -v "$qemu" >/dev/null 2>&1 || skip "$qemu not installed"
+case "$vm" in
+qemu)
+	qemu=${ULVM_QEMU:-qemu-system-i386}
+	command -v "$qemu" >/dev/null 2>&1 || skip "$qemu not installed"
+	;;
+ulvm)
+	[ -x "$top_builddir/ulvm" ] && [ -x "$top_builddir/ulvm-rewrite" ] ||
+		fail "ulvm or ulvm-rewrite not built in $top_builddir"
+	[ "$netdev" = slirpish ] || fail "ulvm's network is slirpish only"
+	;;
+*) fail "ULVM_VM=$vm: want qemu or ulvm" ;;
+esac
 for t in busybox socat sha256sum timeout; do
 	command -v $t >/dev/null 2>&1 || skip "$t not installed"
 done
@@ -65,7 +82,7 @@ if [ "$netdev" = slirpish ]; then
 	[ -x "$bin" ] || skip "slirpish not built ($bin)"
 fi
 
-qg_init qemu-guest || fail "no scratch directory"
+qg_init "$name" || fail "no scratch directory"
 if ! "$top_srcdir/scripts/build-guest.sh" "$guest" >"$qg_tmp/build.log" 2>&1; then
 	cat "$qg_tmp/build.log"
 	fail "scripts/build-guest.sh failed"
@@ -81,14 +98,14 @@ qg_start_sink "$qg_tmp/up.bin" || fail "cannot start the socat upload listener"
 qg_start_net || fail "cannot start the $netdev network"
 
 t0=$(date +%s)
-qg_start_qemu "$guest" "quiet ulvm.demo=xfer ulvm.url=http://10.0.2.2:$qg_http_port/down.bin ulvm.up=10.0.2.2:$qg_sink_port ulvm.upmb=$mb" \
-	"$qg_tmp/console.log" "$limit"
+qg_start_vm "$guest" "quiet ulvm.demo=xfer ulvm.url=http://10.0.2.2:$qg_http_port/down.bin ulvm.up=10.0.2.2:$qg_sink_port ulvm.upmb=$mb" \
+	"$qg_tmp/console.log" "$limit" || fail "cannot start the $vm guest"
 qg_wait_qemu
 rc=$?
 t1=$(date +%s)
-[ $rc -ne 124 ] || fail "QEMU still running after ${limit}s"
+[ $rc -ne 124 ] || fail "$vm still running after ${limit}s"
 [ $rc -ne 125 ] || fail "$netdev exited while the guest ran"
-[ $rc -eq 0 ] || fail "QEMU exited with status $rc"
+[ $rc -eq 0 ] || fail "$vm exited with status $rc"
 
 # The lease: QEMU's user-networking addresses.
 dhcp=$(marker 'dhcp ok .*')
@@ -122,6 +139,6 @@ size=$(wc -c <"$qg_tmp/up.bin")
 done=$(marker 'done .*')
 [ "$done" = "${done#done ok}" ] && fail "guest verdict: ${done:-none}"
 
-echo "qemu-guest: netdev $netdev, DHCP at ${dhcp_at} guest time, $mb MiB each way, $((t1 - t0)) s wall for QEMU"
-echo "PASS: qemu-guest ($netdev): DHCP 10.0.2.15, $mb MiB down and up, sha256 equal on both sides"
+echo "$name: $vm, netdev $netdev, DHCP at ${dhcp_at} guest time, $mb MiB each way, $((t1 - t0)) s wall for $vm"
+echo "PASS: $name ($vm, $netdev): DHCP 10.0.2.15, $mb MiB down and up, sha256 equal on both sides"
 exit 0
