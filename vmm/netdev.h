@@ -13,10 +13,11 @@
 struct mem;
 struct pic;
 
-/* Bytes of link stream buffered each way: a few dozen full frames. */
-#define NETDEV_BUF_SIZE	(256u << 10)
+/* Bytes of link stream buffered each way: 16 of the largest frames. */
+#define NETDEV_BUF_SIZE	(1u << 20)
 #define NETDEV_IRQ	10
-#define NETDEV_MTU	1500
+/* The largest MTU the card takes (slirpish's); the guest starts at 1500. */
+#define NETDEV_MTU	65520
 
 /**
  * struct netdev - the device and its link
