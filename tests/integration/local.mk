@@ -20,6 +20,7 @@ SLIRPISH_INTEGRATION = \
 	tests/integration/slirpish-limits/run.sh \
 	tests/integration/slirpish-link-loss/run.sh \
 	tests/integration/slirpish-udp/run.sh \
+	tests/integration/slirpish-icmp/run.sh \
 	tests/integration/slirpish-multi-guest/run.sh
 TESTS += $(SLIRPISH_INTEGRATION)
 EXTRA_DIST += $(SLIRPISH_INTEGRATION) tests/integration/lib.sh \
