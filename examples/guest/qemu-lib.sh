@@ -70,6 +70,18 @@ qg_init() {
 	trap 'exit 129' HUP
 }
 
+# qg_runnable BIN - BIN, or a copy of it in the scratch directory that the
+# user we run programs as ($qg_as) can surely execute (the build tree may
+# sit where that user cannot go).
+qg_runnable() {
+	if [ -z "$qg_as" ]; then
+		echo "$1"
+		return 0
+	fi
+	cp "$1" "$qg_tmp/${1##*/}" && chmod 755 "$qg_tmp/${1##*/}" || return 1
+	echo "$qg_tmp/${1##*/}"
+}
+
 # qg_track PID - have qg_cleanup kill PID.
 qg_track() {
 	qg_pids="$qg_pids $1"
@@ -154,6 +166,7 @@ qg_start_net() {
 			return 2
 		fi
 		sock=$qg_tmp/net.sock
+		bin=$(qg_runnable "$bin") || return 1
 		# shellcheck disable=SC2086
 		$qg_as "$bin" --socket "$sock" ${SLIRPISH_ARGS:-} \
 			>>"$qg_tmp/slirpish.log" 2>&1 &
@@ -222,6 +235,7 @@ qg_start_ulvm() {
 	}
 	cp "$1/initramfs.cpio.gz" "$qg_tmp/initramfs.cpio.gz" &&
 		chmod 644 "$qg_tmp/vmlinux-ulvm" "$qg_tmp/initramfs.cpio.gz" || return 1
+	qg_ulvm=$(qg_runnable "$qg_ulvm") || return 1
 	set -- $qg_as "$qg_ulvm" run --kernel "$qg_tmp/vmlinux-ulvm" \
 		--initrd "$qg_tmp/initramfs.cpio.gz" --net "$qg_sock" ${ULVM_ARGS:-} \
 		--append "console=ttyS0 panic=1 $2"
