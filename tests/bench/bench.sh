@@ -3,14 +3,17 @@
 # Copyright (c) 2026 The ulvm authors
 #
 # bench.sh - slirpish against the other user-level relays and a veth pair:
-# one run of each test, from a network namespace to servers on the host.
+# ROUNDS rounds of each test, from a network namespace to servers on the
+# host; the table gives the median of the rounds.
 #
 # Usage: sudo tests/bench/bench.sh [CONFIG...]
 #   CONFIGS (default all): slirpish slirpish_65520 pasta_1500 pasta
 #           slirp4netns slirp4netns_65520 veth veth_65520
 #   (pasta's own default MTU is 65520, slirp4netns' 1500; each peer is run at
 #   the other MTU too, and slirpish and veth at both.)
-#   env: DUR (seconds per test, 5), SLIRPISH (binary; default
+#   env: DUR (seconds per test, 5), ROUNDS (3: every config once per round,
+#        rounds one after the other, so load that comes and goes on the
+#        machine falls on every config alike), SLIRPISH (binary; default
 #        $top_builddir/slirpish/slirpish), IPORT/NBPORT (server ports; crr
 #        uses NBPORT+1),
 #        OUT (directory for raw results, default a fresh one under /tmp)
@@ -41,6 +44,7 @@ top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 top_builddir=${top_builddir:-$top_srcdir}
 SLIRPISH=${SLIRPISH:-$top_builddir/slirpish/slirpish}
 DUR=${DUR:-5}
+ROUNDS=${ROUNDS:-3}
 IPORT=${IPORT:-15331}
 NBPORT=${NBPORT:-15231}
 CONFIGS=${*:-slirpish slirpish_65520 pasta_1500 pasta slirp4netns slirp4netns_65520 veth veth_65520}
@@ -219,21 +223,33 @@ run_cfg() {
 	return 0
 }
 
-log "configs: $CONFIGS  DUR=$DUR  raw results: $RES"
-for c in $CONFIGS; do
-	log "=== $c"
-	run_cfg "$c"
+log "configs: $CONFIGS  DUR=$DUR  ROUNDS=$ROUNDS  raw results: $RES"
+for r in $(seq "$ROUNDS"); do
+	for c in $CONFIGS; do
+		log "=== $c (round $r of $ROUNDS)"
+		run_cfg "$c"
+	done
 done
 
 # ---------- table ----------
-get() { awk -v c="$1" -v m="$2" '$1 == c && $2 == m { v = $3 } END { print (v == "" ? "NA" : v) }' "$RES"; }
+# get CONFIG METRIC - the median of the rounds' values (rssmax: the largest).
+get() {
+	awk -v c="$1" -v m="$2" '$1 == c && $2 == m && $3 != "NA" { print $3 }' "$RES" |
+		sort -g | awk -v m="$2" '{ v[NR] = $1 }
+			END {
+				if (!NR) print "NA"
+				else if (m == "rssmax") print v[NR]
+				else if (NR % 2) print v[(NR + 1) / 2]
+				else print (v[NR / 2] + v[NR / 2 + 1]) / 2
+			}'
+}
 ratio() { # VALUE REF
 	awk -v a="$1" -v b="$2" 'BEGIN { if (a == "NA" || b == "NA" || a == "" || b == "" || b + 0 == 0) print "-"; else printf "%.2f", a / b }'
 }
 mib() { awk -v k="$1" 'BEGIN { if (k == "NA" || k == "") print "-"; else printf "%.1f", k / 1024 }'; }
 
 echo
-echo "One run each, ${DUR} s per test; g2h/h2g: iperf3 1 TCP stream, Gbit/s; rr: 1-byte TCP"
+echo "Median of $ROUNDS rounds, ${DUR} s per test; g2h/h2g: iperf3 1 TCP stream, Gbit/s; rr: 1-byte TCP"
 echo "request/response p50 latency, us; crr: connect+request/response+close per s;"
 echo "rss: relay's resident memory at start / most seen during the run, MiB."
 echo "(x.xx) = ratio peer/slirpish at the same MTU (rr: < 1 means the peer is faster)."
